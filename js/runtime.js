@@ -1,0 +1,178 @@
+// Runtime helpers for horde-wasm's Rust code: the few things that are simpler and safer to do
+// in JavaScript (timers, signals, fetch invocation). Imported by the generated glue; not public.
+
+/** Fills `bytes` with random values; false if no CSPRNG exists. */
+export function fillRandom(bytes) {
+  const c = globalThis.crypto;
+  if (!c || typeof c.getRandomValues !== 'function') return false;
+  c.getRandomValues(bytes);
+  return true;
+}
+
+/** Milliseconds since the epoch. */
+export function now() {
+  return Date.now();
+}
+
+/**
+ * Resolves `true` after `ms`, or `false` as soon as `signal` aborts (at once if it already has).
+ * The timer is cleared either way, so nothing keeps Node alive.
+ */
+export function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    if (signal && signal.aborted) return resolve(false);
+    let onAbort;
+    const timer = setTimeout(() => {
+      if (signal) signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, Math.min(Math.max(0, ms), 2147483647));
+    if (signal) {
+      onAbort = () => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+  });
+}
+
+/** Whether `value` looks like an AbortSignal. */
+export function isAbortSignal(value) {
+  return !!value && typeof value === 'object' && typeof value.aborted === 'boolean' &&
+    typeof value.addEventListener === 'function';
+}
+
+/**
+ * One attempt's deadline: a signal that aborts after `timeoutMs` or when `outer` aborts.
+ * `reason()` is 0 while neither happened, 1 after the timeout, 2 after the outer abort.
+ * `clear()` must be called when the attempt is over.
+ */
+export class Deadline {
+  constructor(timeoutMs, outer) {
+    this.controller = new AbortController();
+    this.why = 0;
+    this.outer = outer || null;
+    this.onAbort = () => this.fire(2);
+    // No timer for an infinite timeout (setTimeout would treat Infinity as 0), and none past
+    // setTimeout's 24.8-day range.
+    this.timer = Number.isFinite(timeoutMs) ? setTimeout(() => this.fire(1), Math.min(timeoutMs, 2147483647)) : undefined;
+    if (this.outer) {
+      if (this.outer.aborted) this.fire(2);
+      else this.outer.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+  fire(why) {
+    if (this.why !== 0) return;
+    this.why = why;
+    this.controller.abort();
+  }
+  get signal() {
+    return this.controller.signal;
+  }
+  reason() {
+    return this.why;
+  }
+  clear() {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.outer) this.outer.removeEventListener('abort', this.onAbort);
+  }
+}
+
+/**
+ * Calls `fetchFn` (or the global fetch) and always returns a Promise, even when the function
+ * throws synchronously or returns something that is not a Promise.
+ */
+export function callFetch(fetchFn, url, method, headers, body, signal, redirect) {
+  try {
+    const f = fetchFn || globalThis.fetch;
+    if (typeof f !== 'function') {
+      return Promise.reject(new TypeError('no fetch function is available (Node 18 or later, or options.fetch)'));
+    }
+    const init = { method, headers, signal, credentials: 'omit', redirect, cache: 'no-store' };
+    if (body !== undefined) init.body = body;
+    return Promise.resolve(f(url, init));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/** Reads a response body as text, as a Promise even if `text` is missing or throws. */
+export function readText(response) {
+  try {
+    return Promise.resolve(response.text());
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/** Reads a response body as bytes. */
+export function readBytes(response) {
+  try {
+    return Promise.resolve(response.arrayBuffer()).then((b) => new Uint8Array(b));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/** A response header, or undefined (also when the object has no usable `headers`). */
+export function header(response, name) {
+  try {
+    const v = response.headers.get(name);
+    return v === null ? undefined : String(v);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The response status as a number, or -1 when it is missing. */
+export function statusOf(response) {
+  const s = response && response.status;
+  return typeof s === 'number' && Number.isInteger(s) ? s : -1;
+}
+
+/** JSON.parse, returning undefined instead of throwing. */
+export function parseJson(text) {
+  try {
+    return { value: JSON.parse(text) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The message of a thrown value, without its stack. */
+export function messageOf(e) {
+  if (e && typeof e === 'object') {
+    const cause = e.cause && typeof e.cause === 'object' && e.cause.message ? ` (${e.cause.message})` : '';
+    return String(e.message || e.name || 'unknown error') + cause;
+  }
+  return String(e);
+}
+
+/** base64 → bytes, or undefined when it is not valid base64. */
+export function base64ToBytes(b64) {
+  let bin;
+  try {
+    bin = atob(b64);
+  } catch {
+    return undefined;
+  }
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** A Blob of `bytes`, or undefined where Blob does not exist. */
+export function makeBlob(bytes, type) {
+  return typeof Blob === 'function' ? new Blob([bytes], { type }) : undefined;
+}
+
+/** Calls `fn(arg)` if it is a function; swallows and reports what it throws. */
+export function callback(fn, arg) {
+  if (typeof fn !== 'function') return;
+  try {
+    const r = fn(arg);
+    if (r && typeof r.then === 'function') r.then(undefined, (e) => console.error('horde-wasm: a callback rejected', e));
+  } catch (e) {
+    console.error('horde-wasm: a callback threw', e);
+  }
+}

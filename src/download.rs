@@ -1,0 +1,294 @@
+//! `downloadImage`: the bytes of a generation, from a URL or from base64, with no API key sent
+//! to the image host, one refresh of an expired URL through a status call, and clear errors for
+//! `"N/A"` and for answers that are not images.
+
+use crate::client::{Inner, RequestOptions};
+use crate::error::Error;
+use crate::ids::JobId;
+use crate::js;
+use crate::js_options::opt_signal;
+use crate::models::{image_form, ImageForm, ImageGenerateStatusResponse};
+use crate::requests::ImageGenerateStatusRequest;
+use crate::retry::{retry_delay_ms, should_retry};
+use js_sys::{Object, Reflect, Uint8Array};
+use serde::Deserialize;
+use std::rc::Rc;
+use tsify::Tsify;
+use wasm_bindgen::prelude::*;
+
+/// Options of `downloadImage`.
+#[derive(Tsify, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct DownloadOptions {
+    /// Aborts the download.
+    #[serde(default, deserialize_with = "opt_signal")]
+    #[tsify(optional, type = "AbortSignal")]
+    pub signal: JsValue,
+    /// Timeout of each attempt, in milliseconds. Default the client's `timeoutMs`.
+    #[tsify(optional)]
+    pub timeout_ms: Option<f64>,
+    /// The request id the generation belongs to. With it, an expired URL (403) is refreshed
+    /// once through a status call.
+    #[tsify(optional)]
+    pub job_id: Option<String>,
+}
+
+/// The generation fields `downloadImage` reads.
+#[derive(Deserialize)]
+pub struct GenerationRef {
+    /// The generation id.
+    pub id: String,
+    /// The image: a URL, base64, or `"N/A"`.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub img: js_sys::JsString,
+    /// Whether the image was censored.
+    #[serde(default)]
+    pub censored: bool,
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const DOWNLOADED_IMAGE: &str = r#"
+/** An image's bytes, from `HordeClient.downloadImage`. */
+export interface DownloadedImage {
+    /** The generation id. */
+    generationId: string;
+    /** The bytes (WebP from the Horde). */
+    bytes: Uint8Array;
+    /** The same bytes as a Blob, where Blob exists (browsers, workers, Node 18+). */
+    blob?: Blob;
+    /** The type found in the bytes: `image/webp`, `image/png` or `image/jpeg`. */
+    mimeType: string;
+    /** `true` for the safety filter's placeholder (the generation was censored). */
+    censored: boolean;
+    /** Where the bytes came from: a download URL, or base64 in the status (`r2: false`). */
+    source: "url" | "base64";
+}
+"#;
+
+/// The MIME type of image bytes, from their magic number.
+pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}
+
+/// Downloads one generation's image.
+pub async fn download(
+    inner: Rc<Inner>,
+    generation: GenerationRef,
+    opts: DownloadOptions,
+) -> Result<JsValue, Error> {
+    let job = match &opts.job_id {
+        Some(id) => {
+            Some(JobId::parse(id).map_err(|e| Error::invalid("options.jobId", e.to_string()))?)
+        }
+        None => None,
+    };
+    let unavailable = |reason: String, status: Option<u16>| Error::ImageUnavailable {
+        generation_id: generation.id.clone(),
+        reason,
+        status,
+    };
+    let (bytes, source) = match image_form(&generation.img) {
+        ImageForm::Unavailable => {
+            return Err(unavailable(
+                "the server could not provide it (img is \"N/A\"); fetch the status again later, or use r2: true".into(),
+                None,
+            ))
+        }
+        ImageForm::Base64 => {
+            let b = js::base64_to_bytes(&generation.img);
+            let b: Uint8Array = b
+                .dyn_into()
+                .map_err(|_| unavailable("img is neither a URL nor valid base64".into(), None))?;
+            (b, "base64")
+        }
+        ImageForm::Url => {
+            let url = String::from(&generation.img);
+            let mut b = fetch_image(&inner, &url, &opts).await;
+            let expired = matches!(&b, Err(Fetched::Status(401 | 403 | 404 | 410)));
+            if let (true, Some(job)) = (expired, &job) {
+                // The presigned URL expired: ask the Horde for a fresh one, once.
+                if let Some(fresh) = refresh_url(&inner, job, &generation.id, &opts).await? {
+                    b = fetch_image(&inner, &fresh, &opts).await;
+                }
+            }
+            match b {
+                Ok(b) => (b, "url"),
+                Err(Fetched::Status(status)) => {
+                    return Err(unavailable(
+                        format!(
+                            "the image host answered {status}{}",
+                            if matches!(status, 401 | 403 | 404 | 410) {
+                                " (the URL expires 30 minutes after the status call that issued it; pass options.jobId to refresh it)"
+                            } else {
+                                ""
+                            }
+                        ),
+                        Some(status),
+                    ))
+                }
+                Err(Fetched::Error(e)) => return Err(e),
+            }
+        }
+    };
+    let head = bytes.subarray(0, bytes.length().min(12)).to_vec();
+    let mime = sniff_image(&head).ok_or_else(|| {
+        unavailable(
+            format!("the {} bytes received are not an image", bytes.length()),
+            None,
+        )
+    })?;
+    let out = Object::new();
+    let set = |k: &str, v: &JsValue| {
+        let _ = Reflect::set(&out, &JsValue::from_str(k), v);
+    };
+    set("generationId", &JsValue::from_str(&generation.id));
+    set("bytes", &bytes);
+    let blob = js::make_blob(&bytes, mime);
+    if !blob.is_undefined() {
+        set("blob", &blob);
+    }
+    set("mimeType", &JsValue::from_str(mime));
+    set("censored", &JsValue::from_bool(generation.censored));
+    set("source", &JsValue::from_str(source));
+    Ok(out.into())
+}
+
+enum Fetched {
+    Status(u16),
+    Error(Error),
+}
+
+/// GETs an image URL with no custom header (no API key, no Client-Agent: the image host is not
+/// the Horde, and custom headers would force a CORS preflight), retrying transient failures.
+async fn fetch_image(
+    inner: &Inner,
+    url: &str,
+    opts: &DownloadOptions,
+) -> Result<Uint8Array, Fetched> {
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.chars().any(char::is_control)
+    {
+        return Err(Fetched::Error(Error::invalid(
+            "generation.img",
+            "is not an http(s) URL",
+        )));
+    }
+    let settings = &inner.transport.settings;
+    let timeout_ms = opts.timeout_ms.unwrap_or(settings.timeout_ms);
+    let path = url.split('?').next().unwrap_or(url).to_owned();
+    let mut attempt = 0;
+    loop {
+        let deadline = js::Deadline::new(timeout_ms, &opts.signal);
+        let result = fetch_once(inner, url, &deadline).await;
+        deadline.clear();
+        let error = match result {
+            Ok(Ok(bytes)) => return Ok(bytes),
+            Ok(Err(status)) if status >= 500 || status == 429 || status == 408 => {
+                Error::Api(Box::new(crate::error::ApiError {
+                    status,
+                    rc: None,
+                    message: "image host error".into(),
+                    errors: None,
+                    method: "GET",
+                    path: path.clone(),
+                    retry_after_ms: None,
+                }))
+            }
+            Ok(Err(status)) => return Err(Fetched::Status(status)),
+            Err(message) => match deadline.reason() {
+                1 => Error::Timeout {
+                    method: "GET",
+                    path: path.clone(),
+                    timeout_ms,
+                },
+                2 => {
+                    return Err(Fetched::Error(Error::Aborted {
+                        during: "downloading an image".into(),
+                    }))
+                }
+                _ => Error::Connection {
+                    method: "GET",
+                    path: path.clone(),
+                    message,
+                },
+            },
+        };
+        if attempt >= settings.max_retries || !should_retry(&error, true) {
+            return Err(match error {
+                Error::Api(a) => Fetched::Status(a.status),
+                e => Fetched::Error(e),
+            });
+        }
+        if !js::sleep(
+            retry_delay_ms(&error, attempt, 0.0, js::random()),
+            &opts.signal,
+        )
+        .await
+        {
+            return Err(Fetched::Error(Error::Aborted {
+                during: "downloading an image".into(),
+            }));
+        }
+        attempt += 1;
+    }
+}
+
+/// One GET: bytes on 2xx, the status otherwise, or the platform's message.
+async fn fetch_once(
+    inner: &Inner,
+    url: &str,
+    deadline: &js::Deadline,
+) -> Result<Result<Uint8Array, u16>, String> {
+    let response = js::fetch(
+        inner.transport.fetch.as_ref(),
+        url,
+        "GET",
+        &Object::new(),
+        &JsValue::UNDEFINED,
+        &deadline.signal(),
+        "follow",
+    )
+    .await
+    .map_err(|e| js::message_of(&e))?;
+    let status = js::status_of(&response);
+    if !(100..=599).contains(&status) {
+        return Err("fetch returned something that is not a Response".into());
+    }
+    if !(200..300).contains(&status) {
+        return Ok(Err(status as u16));
+    }
+    js::read_bytes(&response)
+        .await
+        .map(Ok)
+        .map_err(|e| js::message_of(&e))
+}
+
+/// A fresh URL for the generation, from one status call; `None` if it is no longer listed.
+async fn refresh_url(
+    inner: &Inner,
+    job: &JobId,
+    generation_id: &str,
+    opts: &DownloadOptions,
+) -> Result<Option<String>, Error> {
+    let request = ImageGenerateStatusRequest::for_job(job.clone());
+    let ro = RequestOptions {
+        signal: opts.signal.clone(),
+        timeout_ms: opts.timeout_ms,
+        max_retries: None,
+    };
+    let status: ImageGenerateStatusResponse = inner.send_request(&request, &ro).await?;
+    Ok(status
+        .generations
+        .iter()
+        .find(|g| g.id == generation_id)
+        .filter(|g| image_form(&g.img) == ImageForm::Url)
+        .map(|g| String::from(&g.img)))
+}

@@ -1,0 +1,261 @@
+//! One error type for the whole SDK, and its conversion into JavaScript `Error` subclasses.
+//!
+//! Messages are built from the method, the path, the status and the server's own message only:
+//! the API key is never part of an error, so it can never leak through `message`, `toString()`
+//! or `JSON.stringify` of one.
+
+use crate::decode::DecodeError;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// An error answer from the Horde (any status outside 2xx).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: u16,
+    /// The Horde's return code (`MissingPrompt`, `TooManyPrompts`, …), when the body had one.
+    /// Rate-limit 429s, validation 400s and 5xx answers have none.
+    pub rc: Option<String>,
+    /// The server's message, or a description of the body when it was not JSON.
+    pub message: String,
+    /// Validation errors (field path → text) of a 400 schema error.
+    pub errors: Option<BTreeMap<String, String>>,
+    /// The HTTP method of the request.
+    pub method: &'static str,
+    /// The path of the request below the base URL, such as `/v2/generate/status/<id>`.
+    pub path: String,
+    /// `Retry-After` in milliseconds, when the header was visible (Node; browsers cannot see it
+    /// because the Horde exposes no headers to CORS).
+    pub retry_after_ms: Option<f64>,
+}
+
+/// Which lifecycle outcome ended a job without its images.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobFailure {
+    /// The Horde gave up on the request after repeated worker failures.
+    Faulted,
+    /// The request vanished (404) before it was done: it expired or was cleaned up.
+    Expired,
+    /// No worker could serve the request for longer than the caller allowed.
+    Impossible,
+}
+
+/// Every error the SDK reports.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Error {
+    /// The server answered with an error status.
+    Api(Box<ApiError>),
+    /// The request never got an answer: DNS, refused or reset connection, CORS rejection, or a
+    /// body cut off in transit.
+    Connection {
+        /// The HTTP method.
+        method: &'static str,
+        /// The path below the base URL (or the image URL's origin and path).
+        path: String,
+        /// What the platform said.
+        message: String,
+    },
+    /// No answer within the time allowed.
+    Timeout {
+        /// The HTTP method, or `"WAIT"` for a whole `generateImages` call.
+        method: &'static str,
+        /// The path below the base URL, or the job id.
+        path: String,
+        /// The limit that ran out, in milliseconds.
+        timeout_ms: f64,
+    },
+    /// The caller's `AbortSignal` fired.
+    Aborted {
+        /// What was under way (`"GET /v2/generate/check/<id>"`, `"waiting"`, …).
+        during: String,
+    },
+    /// A 2xx body that does not match the expected model.
+    Decode {
+        /// The HTTP method.
+        method: &'static str,
+        /// The path below the base URL.
+        path: String,
+        /// Where and why decoding failed.
+        error: DecodeError,
+    },
+    /// An argument was rejected before anything was sent.
+    InvalidArgument {
+        /// The argument or field path (`id`, `params.width`, `options.baseUrl`).
+        argument: String,
+        /// The rule it breaks, in words.
+        rule: String,
+    },
+    /// A job ended without all its images.
+    Job {
+        /// How it ended.
+        failure: JobFailure,
+        /// The request id.
+        job_id: String,
+        /// What happened, in words.
+        message: String,
+    },
+    /// An image could not be downloaded.
+    ImageUnavailable {
+        /// The generation id.
+        generation_id: String,
+        /// Why, in words.
+        reason: String,
+        /// The HTTP status of the image host's answer, if there was one.
+        status: Option<u16>,
+    },
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidArgument`].
+    pub fn invalid(argument: impl Into<String>, rule: impl Into<String>) -> Error {
+        Error::InvalidArgument {
+            argument: argument.into(),
+            rule: rule.into(),
+        }
+    }
+
+    /// The name of the JavaScript class this error becomes.
+    pub fn js_class(&self) -> &'static str {
+        match self {
+            Error::Api(e) => match e.status {
+                400 => "HordeBadRequestError",
+                401 => "HordeAuthError",
+                403 => "HordeForbiddenError",
+                404 => "HordeNotFoundError",
+                429 => "HordeRateLimitError",
+                500..=599 => "HordeServerError",
+                _ => "HordeApiError",
+            },
+            Error::Connection { .. } => "HordeConnectionError",
+            Error::Timeout { .. } => "HordeTimeoutError",
+            Error::Aborted { .. } => "HordeAbortError",
+            Error::Decode { .. } => "HordeDecodeError",
+            Error::InvalidArgument { .. } => "HordeInvalidArgumentError",
+            Error::Job { failure, .. } => match failure {
+                JobFailure::Faulted => "HordeJobFaultedError",
+                JobFailure::Expired => "HordeJobExpiredError",
+                JobFailure::Impossible => "HordeJobImpossibleError",
+            },
+            Error::ImageUnavailable { .. } => "HordeImageUnavailableError",
+        }
+    }
+
+    /// The return code, for API errors that carry one.
+    pub fn rc(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.rc.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, for API errors.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(e) => {
+                write!(f, "{} {} failed with {}", e.method, e.path, e.status)?;
+                if let Some(rc) = &e.rc {
+                    write!(f, " {rc}")?;
+                }
+                write!(f, ": {}", e.message)?;
+                if let Some(errors) = &e.errors {
+                    for (field, text) in errors {
+                        write!(f, "; {field}: {text}")?;
+                    }
+                }
+                Ok(())
+            }
+            Error::Connection {
+                method,
+                path,
+                message,
+            } => write!(f, "{method} {path} got no answer: {message}"),
+            Error::Timeout {
+                method,
+                path,
+                timeout_ms,
+            } => write!(f, "{method} {path} timed out after {timeout_ms} ms"),
+            Error::Aborted { during } => write!(f, "aborted during {during}"),
+            Error::Decode {
+                method,
+                path,
+                error,
+            } => write!(f, "{method} {path} returned an unexpected body {error}"),
+            Error::InvalidArgument { argument, rule } => write!(f, "invalid {argument}: {rule}"),
+            Error::Job { message, .. } => f.write_str(message),
+            Error::ImageUnavailable {
+                generation_id,
+                reason,
+                ..
+            } => write!(f, "image {generation_id} is unavailable: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, rc: Option<&str>) -> Error {
+        Error::Api(Box::new(ApiError {
+            status,
+            rc: rc.map(str::to_owned),
+            message: "m".into(),
+            errors: None,
+            method: "GET",
+            path: "/v2/x".into(),
+            retry_after_ms: None,
+        }))
+    }
+
+    #[test]
+    fn statuses_map_to_classes() {
+        let cases = [
+            (400, "HordeBadRequestError"),
+            (401, "HordeAuthError"),
+            (403, "HordeForbiddenError"),
+            (404, "HordeNotFoundError"),
+            (409, "HordeApiError"),
+            (429, "HordeRateLimitError"),
+            (500, "HordeServerError"),
+            (502, "HordeServerError"),
+            (599, "HordeServerError"),
+        ];
+        for (status, class) in cases {
+            assert_eq!(api(status, None).js_class(), class, "{status}");
+        }
+    }
+
+    #[test]
+    fn messages_carry_method_path_status_rc_and_errors() {
+        let mut errors = BTreeMap::new();
+        errors.insert("params.width".to_owned(), "too big".to_owned());
+        let e = Error::Api(Box::new(ApiError {
+            status: 400,
+            rc: None,
+            message: "Input payload validation failed".into(),
+            errors: Some(errors),
+            method: "POST",
+            path: "/v2/generate/async".into(),
+            retry_after_ms: None,
+        }));
+        assert_eq!(
+            e.to_string(),
+            "POST /v2/generate/async failed with 400: Input payload validation failed; params.width: too big"
+        );
+        assert_eq!(
+            api(404, Some("RequestNotFound")).to_string(),
+            "GET /v2/x failed with 404 RequestNotFound: m"
+        );
+    }
+}

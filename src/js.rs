@@ -1,0 +1,128 @@
+//! Bindings to the JavaScript side: globals and the helpers in `js/runtime.js`.
+
+use js_sys::{Function, Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    pub fn console_warn(message: &str);
+}
+
+#[wasm_bindgen(module = "/js/runtime.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = fillRandom)]
+    fn fill_random_js(bytes: &mut [u8]) -> bool;
+    /// Milliseconds since the epoch.
+    pub fn now() -> f64;
+    #[wasm_bindgen(js_name = sleep)]
+    fn sleep_js(ms: f64, signal: &JsValue) -> Promise;
+    /// Whether a value looks like an `AbortSignal`.
+    #[wasm_bindgen(js_name = isAbortSignal)]
+    pub fn is_abort_signal(value: &JsValue) -> bool;
+
+    /// A per-attempt deadline (see `js/runtime.js`).
+    pub type Deadline;
+    #[wasm_bindgen(constructor)]
+    pub fn new(timeout_ms: f64, outer: &JsValue) -> Deadline;
+    #[wasm_bindgen(method, getter)]
+    pub fn signal(this: &Deadline) -> JsValue;
+    #[wasm_bindgen(method)]
+    pub fn reason(this: &Deadline) -> u32;
+    #[wasm_bindgen(method)]
+    pub fn clear(this: &Deadline);
+
+    #[wasm_bindgen(js_name = callFetch)]
+    fn call_fetch_js(
+        fetch: &JsValue,
+        url: &str,
+        method: &str,
+        headers: &Object,
+        body: &JsValue,
+        signal: &JsValue,
+        redirect: &str,
+    ) -> Promise;
+    #[wasm_bindgen(js_name = readText)]
+    fn read_text_js(response: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = readBytes)]
+    fn read_bytes_js(response: &JsValue) -> Promise;
+    /// A response header.
+    pub fn header(response: &JsValue, name: &str) -> Option<String>;
+    /// The response status, or -1.
+    #[wasm_bindgen(js_name = statusOf)]
+    pub fn status_of(response: &JsValue) -> i32;
+    #[wasm_bindgen(js_name = parseJson)]
+    fn parse_json_js(text: &JsValue) -> JsValue;
+    /// The message of a thrown value.
+    #[wasm_bindgen(js_name = messageOf)]
+    pub fn message_of(e: &JsValue) -> String;
+    /// base64 → bytes (`Uint8Array`), or undefined.
+    #[wasm_bindgen(js_name = base64ToBytes)]
+    pub fn base64_to_bytes(b64: &JsValue) -> JsValue;
+    /// A Blob, where Blob exists.
+    #[wasm_bindgen(js_name = makeBlob)]
+    pub fn make_blob(bytes: &JsValue, mime: &str) -> JsValue;
+    /// Calls a user callback, reporting (never propagating) what it throws.
+    pub fn callback(f: &JsValue, arg: &JsValue);
+}
+
+/// Fills `bytes` from `crypto.getRandomValues`; `false` if it is not available.
+pub fn fill_random(bytes: &mut [u8]) -> bool {
+    fill_random_js(bytes)
+}
+
+/// Sleeps `ms`; `false` if `signal` aborted first.
+pub async fn sleep(ms: f64, signal: &JsValue) -> bool {
+    JsFuture::from(sleep_js(ms, signal))
+        .await
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}
+
+/// Calls fetch (the given function, or the global one).
+pub async fn fetch(
+    fetch: Option<&Function>,
+    url: &str,
+    method: &str,
+    headers: &Object,
+    body: &JsValue,
+    signal: &JsValue,
+    redirect: &str,
+) -> Result<JsValue, JsValue> {
+    let f: JsValue = fetch.map_or(JsValue::UNDEFINED, |f| f.clone().into());
+    JsFuture::from(call_fetch_js(
+        &f, url, method, headers, body, signal, redirect,
+    ))
+    .await
+}
+
+/// The body as text (a JS string, never copied into wasm).
+pub async fn read_text(response: &JsValue) -> Result<js_sys::JsString, JsValue> {
+    let v = JsFuture::from(read_text_js(response)).await?;
+    v.dyn_into::<js_sys::JsString>()
+        .map_err(|_| JsValue::from_str("the body is not text"))
+}
+
+/// The body as bytes.
+pub async fn read_bytes(response: &JsValue) -> Result<js_sys::Uint8Array, JsValue> {
+    let v = JsFuture::from(read_bytes_js(response)).await?;
+    v.dyn_into::<js_sys::Uint8Array>()
+        .map_err(|_| JsValue::from_str("the body is not bytes"))
+}
+
+/// Parses JSON; `None` if it is not JSON.
+pub fn parse_json(text: &JsValue) -> Option<JsValue> {
+    let r = parse_json_js(text);
+    if r.is_undefined() {
+        None
+    } else {
+        js_sys::Reflect::get(&r, &JsValue::from_str("value")).ok()
+    }
+}
+
+/// A uniform random number in [0, 1).
+pub fn random() -> f64 {
+    js_sys::Math::random()
+}

@@ -1,0 +1,34 @@
+//! horde-wasm: an AI Horde image-generation client in Rust, compiled to WebAssembly.
+//!
+//! This file only declares modules and re-exports; see each module for its one job.
+#![deny(missing_docs)]
+
+pub mod cadence;
+pub mod config;
+pub mod decode;
+pub mod error;
+pub mod ids;
+mod log;
+pub mod models;
+pub mod pacing;
+pub mod query;
+pub mod requests;
+pub mod retry;
+#[cfg(target_arch = "wasm32")]
+pub mod status_fns;
+pub mod validate;
+
+#[cfg(target_arch = "wasm32")]
+pub mod client;
+#[cfg(target_arch = "wasm32")]
+mod download;
+#[cfg(target_arch = "wasm32")]
+mod js;
+#[cfg(target_arch = "wasm32")]
+mod js_error;
+#[cfg(target_arch = "wasm32")]
+mod js_options;
+#[cfg(target_arch = "wasm32")]
+mod lifecycle;
+#[cfg(target_arch = "wasm32")]
+pub mod transport;

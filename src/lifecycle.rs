@@ -1,0 +1,530 @@
+//! `generateImages`: submit, check at an adaptive cadence, deliver images early, fetch the final
+//! status; and on abort or timeout, cancel the job on the server and hand back what finished.
+
+use crate::cadence::{failure_delay_ms, next_check_delay_ms};
+use crate::client::{to_js, Inner, RequestOptions};
+use crate::decode::BODY_PATH;
+use crate::error::{Error, JobFailure};
+use crate::ids::JobId;
+use crate::js;
+use crate::js_options::{opt_function, opt_signal};
+use crate::models::{
+    ImageGenerateAsyncRequest, ImageGenerateAsyncResponse, ImageGenerateCheckResponse,
+    ImageGenerateStatusResponse, JobProgress,
+};
+use crate::pacing::Route;
+use crate::requests::{
+    DeleteImageGenerateRequest, HordeRequest, HttpMethod, ImageGenerateCheckRequest,
+    ImageGenerateStatusRequest,
+};
+use js_sys::Function;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::rc::Rc;
+use tsify::Tsify;
+use wasm_bindgen::JsValue;
+
+/// Default limit of a whole `generateImages` call: the Horde's request lifetime.
+pub const DEFAULT_WAIT_TIMEOUT_MS: f64 = 20.0 * 60_000.0;
+/// Default limit with `extra_slow_workers`, whose requests live up to an hour.
+pub const EXTRA_SLOW_WAIT_TIMEOUT_MS: f64 = 60.0 * 60_000.0;
+/// How long a job may stay `is_possible: false` before it is cancelled, by default.
+pub const DEFAULT_IMPOSSIBLE_TIMEOUT_MS: f64 = 60_000.0;
+/// Consecutive failed checks (each already retried by the transport) before giving up.
+pub const MAX_CHECK_FAILURES: u32 = 5;
+/// Status slots per job kept free for the final status and one URL refresh.
+const STATUS_SPARE: u32 = 2;
+
+/// Options of `generateImages`. Every field is optional.
+#[derive(Tsify, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct GenerateOptions {
+    /// Aborts the whole operation: the job is cancelled on the server and the call rejects with
+    /// `HordeAbortError`, whose `partial` holds the images finished by then.
+    #[serde(default, deserialize_with = "opt_signal")]
+    #[tsify(optional, type = "AbortSignal")]
+    pub signal: JsValue,
+    /// Limit for the whole operation, in milliseconds; on expiry the job is cancelled and the
+    /// call rejects with `HordeTimeoutError` (with `partial`). Default 20 minutes (60 with
+    /// `extra_slow_workers`), the Horde's own request lifetime. `Infinity` for none.
+    #[tsify(optional)]
+    pub timeout_ms: Option<f64>,
+    /// How long the job may stay impossible (`is_possible: false`: no online worker can serve
+    /// it) before it is cancelled with `HordeJobImpossibleError`. Default 60000; `Infinity`
+    /// waits for a worker until the timeout or the server's expiry.
+    #[tsify(optional)]
+    pub impossible_timeout_ms: Option<f64>,
+    /// Called after every check with the job's progress.
+    #[serde(default, deserialize_with = "opt_function")]
+    #[tsify(optional, type = "(progress: GenerationProgress) => void")]
+    pub on_progress: Option<Function>,
+    /// Called once per image, as soon as it is known (possibly before the job is done, within
+    /// the status rate limit). Censored images are delivered too, with `censored: true`.
+    #[serde(default, deserialize_with = "opt_function")]
+    #[tsify(optional, type = "(image: ImageGeneration) => void")]
+    pub on_image: Option<Function>,
+    /// Called once the job is accepted, with the submit answer (its `id`, kudos estimate and
+    /// warnings).
+    #[serde(default, deserialize_with = "opt_function")]
+    #[tsify(optional, type = "(submitted: ImageGenerateAsyncResponse) => void")]
+    pub on_submitted: Option<Function>,
+}
+
+/// The progress of a `generateImages` call, passed to `onProgress`.
+#[derive(Tsify, Serialize, Clone, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct GenerationProgress {
+    /// The request id; absent while the request is not accepted yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub job_id: Option<String>,
+    /// `submitting` (waiting for the key's queue to drain: `TooManyPrompts`), `queued`,
+    /// `processing` or `done`.
+    #[tsify(type = "\"submitting\" | \"queued\" | \"processing\" | \"done\"")]
+    pub phase: String,
+    /// Images requested.
+    pub requested: u32,
+    /// Images finished.
+    pub finished: u32,
+    /// Images on workers.
+    pub processing: u32,
+    /// Images not yet picked up.
+    pub waiting: u32,
+    /// Jobs restarted after a worker failure.
+    pub restarted: u32,
+    /// Position in the queue (0: nothing ahead).
+    pub queue_position: u32,
+    /// The server's estimate of the seconds left.
+    pub wait_time: u32,
+    /// Kudos consumed so far.
+    pub kudos: f64,
+    /// Whether an online worker can serve the job.
+    pub is_possible: bool,
+    /// Milliseconds since the call started.
+    pub elapsed_ms: f64,
+    /// Checks made so far.
+    pub checks: u32,
+}
+
+/// How the wait ended.
+enum Stop {
+    /// The caller aborted or the timeout ran out.
+    Stopped,
+    /// An error that ends the job (it is cancelled first when it may still be running).
+    Failed(Error, bool),
+}
+
+struct Job {
+    inner: Rc<Inner>,
+    opts: GenerateOptions,
+    stop: js::Deadline,
+    timeout_ms: f64,
+    requested: u32,
+    started: f64,
+    id: Option<JobId>,
+    checks: u32,
+    delivered: HashSet<String>,
+    last_status: Option<ImageGenerateStatusResponse>,
+}
+
+/// Runs the whole lifecycle and resolves to the final status (as a JS value).
+pub async fn generate_images(
+    inner: Rc<Inner>,
+    request: ImageGenerateAsyncRequest,
+    opts: GenerateOptions,
+) -> Result<JsValue, JsValue> {
+    let default_timeout = if request.extra_slow_workers == Some(true) {
+        EXTRA_SLOW_WAIT_TIMEOUT_MS
+    } else {
+        DEFAULT_WAIT_TIMEOUT_MS
+    };
+    let timeout_ms = match opts.timeout_ms {
+        None => default_timeout,
+        Some(t) if t > 0.0 => t,
+        Some(_) => {
+            return Err(Error::invalid("options.timeoutMs", "must be a positive number").to_js())
+        }
+    };
+    if opts
+        .impossible_timeout_ms
+        .is_some_and(|t| t.is_nan() || t < 0.0)
+    {
+        return Err(
+            Error::invalid("options.impossibleTimeoutMs", "must be a positive number").to_js(),
+        );
+    }
+    let stop = js::Deadline::new(timeout_ms, &opts.signal);
+    inner.transport.limiter.borrow_mut().sweep(js::now());
+    let mut job = Job {
+        inner,
+        opts,
+        stop,
+        timeout_ms,
+        requested: request.image_count(),
+        started: js::now(),
+        id: None,
+        checks: 0,
+        delivered: HashSet::new(),
+        last_status: None,
+    };
+    let result = job.run(request).await;
+    job.stop.clear();
+    job.inner.transport.limiter.borrow_mut().sweep(js::now());
+    result
+}
+
+impl Job {
+    async fn run(&mut self, request: ImageGenerateAsyncRequest) -> Result<JsValue, JsValue> {
+        let submitted = match self.submit(request).await {
+            Ok(s) => s,
+            Err(e) => return Err(self.fail(e, None, None)),
+        };
+        if let Some(f) = &self.opts.on_submitted {
+            if let Ok(v) = to_js(&submitted) {
+                js::callback(f, &v);
+            }
+        }
+        let id = match JobId::parse(&submitted.id) {
+            Ok(id) => id,
+            Err(e) => {
+                let err = Error::Decode {
+                    method: "POST",
+                    path: "/v2/generate/async".into(),
+                    error: crate::decode::DecodeError {
+                        field_path: "id".into(),
+                        message: e.to_string(),
+                    },
+                };
+                return Err(self.fail(err, None, None));
+            }
+        };
+        self.id = Some(id.clone());
+        match self.wait(&id).await {
+            Ok(()) => {}
+            Err(Stop::Stopped) => return Err(self.stopped_with_cancel(&id).await),
+            Err(Stop::Failed(e, cancel)) => {
+                let (partial, cancel_error) = if cancel {
+                    self.cancel(&id).await
+                } else {
+                    (self.last_status.clone(), None)
+                };
+                return Err(self.fail(e, partial.as_ref(), cancel_error));
+            }
+        }
+        self.finish(&id).await
+    }
+
+    /// Submits, waiting out `TooManyPrompts`; the POST itself is never aborted in flight, so
+    /// a job the server created is never orphaned (it is cancelled right after instead).
+    async fn submit(
+        &mut self,
+        request: ImageGenerateAsyncRequest,
+    ) -> Result<ImageGenerateAsyncResponse, Error> {
+        let mut throttled = 0;
+        loop {
+            match self
+                .inner
+                .submit(&request, &self.stop.signal(), false)
+                .await
+            {
+                Ok(r) => return Ok(r),
+                Err(Error::Aborted { .. }) => return Err(self.stopped_error("submitting")),
+                Err(e) if e.rc() == Some("TooManyPrompts") => {
+                    self.progress_submitting();
+                    let delay = (5_000.0 * 2f64.powi(throttled.min(3))).min(30_000.0);
+                    throttled += 1;
+                    if !js::sleep(delay, &self.stop.signal()).await {
+                        return Err(self.stopped_error("submitting"));
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Checks until `done`, delivering images early when the status limit has room.
+    async fn wait(&mut self, id: &JobId) -> Result<(), Stop> {
+        let check_request = ImageGenerateCheckRequest::for_job(id.clone());
+        let mut failures = 0;
+        let mut impossible_since: Option<f64> = None;
+        let impossible_limit = self
+            .opts
+            .impossible_timeout_ms
+            .unwrap_or(DEFAULT_IMPOSSIBLE_TIMEOUT_MS);
+        loop {
+            if self.stopped() {
+                return Err(Stop::Stopped);
+            }
+            let opts = self.call_options();
+            let check: ImageGenerateCheckResponse =
+                match self.inner.send_request(&check_request, &opts).await {
+                    Ok(c) => {
+                        failures = 0;
+                        c
+                    }
+                    Err(Error::Aborted { .. }) => return Err(Stop::Stopped),
+                    Err(e) if e.status() == Some(404) => {
+                        return Err(Stop::Failed(self.expired(id), false))
+                    }
+                    Err(e) if transient(&e) && failures < MAX_CHECK_FAILURES => {
+                        failures += 1;
+                        if !js::sleep(failure_delay_ms(failures), &self.stop.signal()).await {
+                            return Err(Stop::Stopped);
+                        }
+                        continue;
+                    }
+                    Err(e) => return Err(Stop::Failed(e, true)),
+                };
+            self.checks += 1;
+            self.progress(Some(id), &check);
+            if check.done {
+                return Ok(());
+            }
+            if check.is_possible {
+                impossible_since = None;
+            } else {
+                let since = *impossible_since.get_or_insert_with(js::now);
+                if js::now() - since >= impossible_limit {
+                    let message = format!(
+                        "no online worker can serve job {id} (its models, size or options); it was cancelled after {} s",
+                        ((js::now() - since) / 1000.0).round()
+                    );
+                    return Err(Stop::Failed(
+                        Error::Job {
+                            failure: JobFailure::Impossible,
+                            job_id: id.to_string(),
+                            message,
+                        },
+                        true,
+                    ));
+                }
+            }
+            if check.finished as usize > self.delivered.len() {
+                self.deliver_early(id).await;
+            }
+            if !js::sleep(next_check_delay_ms(&check), &self.stop.signal()).await {
+                return Err(Stop::Stopped);
+            }
+        }
+    }
+
+    /// Fetches the status for images that finished early, only if the status limit keeps its
+    /// spare slots; failures here are harmless (the final status repeats them).
+    async fn deliver_early(&mut self, id: &JobId) {
+        if self.opts.on_image.is_none() {
+            return;
+        }
+        let request = ImageGenerateStatusRequest::for_job(id.clone());
+        if !self.inner.transport.has_room(
+            HttpMethod::Get,
+            &request.path(),
+            Route::Status,
+            STATUS_SPARE,
+        ) {
+            return;
+        }
+        let mut opts = self.call_options();
+        opts.max_retries = Some(0);
+        if let Ok(status) = self.inner.send_request(&request, &opts).await {
+            self.deliver(&status);
+            self.last_status = Some(status);
+        }
+    }
+
+    /// The final status once `done`: resolves, or rejects with `HordeJobFaultedError`.
+    async fn finish(&mut self, id: &JobId) -> Result<JsValue, JsValue> {
+        let request = ImageGenerateStatusRequest::for_job(id.clone());
+        let opts = self.call_options();
+        let status = match self.inner.send_request(&request, &opts).await {
+            Ok(s) => s,
+            Err(Error::Aborted { .. }) => {
+                let e = self.stopped_error("fetching the final status");
+                let partial = self.last_status.clone();
+                return Err(self.fail(e, partial.as_ref(), None));
+            }
+            Err(e) if e.status() == Some(404) => {
+                let e = self.expired(id);
+                let partial = self.last_status.clone();
+                return Err(self.fail(e, partial.as_ref(), None));
+            }
+            Err(e) => {
+                let partial = self.last_status.clone();
+                return Err(self.fail(e, partial.as_ref(), None));
+            }
+        };
+        self.deliver(&status);
+        if status.faulted {
+            let e = Error::Job {
+                failure: JobFailure::Faulted,
+                job_id: id.to_string(),
+                message: format!(
+                    "job {id} faulted after repeated worker failures ({} of {} images finished)",
+                    status.finished, self.requested
+                ),
+            };
+            return Err(self.fail(e, Some(&status), None));
+        }
+        to_js(&status).map_err(|e| e.to_js())
+    }
+
+    /// On abort or timeout after the job exists: cancel it, then reject with what finished.
+    async fn stopped_with_cancel(&mut self, id: &JobId) -> JsValue {
+        let error = self.stopped_error("waiting");
+        let (partial, cancel_error) = self.cancel(id).await;
+        self.fail(error, partial.as_ref(), cancel_error)
+    }
+
+    /// `DELETE` with a fresh timeout and no caller signal (the caller has usually just aborted).
+    async fn cancel(&mut self, id: &JobId) -> (Option<ImageGenerateStatusResponse>, Option<Error>) {
+        let request = DeleteImageGenerateRequest::for_job(id.clone());
+        let opts = RequestOptions {
+            signal: JsValue::UNDEFINED,
+            timeout_ms: Some(10_000.0),
+            max_retries: Some(3),
+        };
+        match self.inner.send_request(&request, &opts).await {
+            Ok(status) => {
+                self.deliver(&status);
+                (Some(status), None)
+            }
+            Err(e) => (self.last_status.clone(), Some(e)),
+        }
+    }
+
+    fn deliver(&mut self, status: &ImageGenerateStatusResponse) {
+        for g in status.generations.iter() {
+            if self.delivered.insert(g.id.clone()) {
+                if let (Some(f), Ok(v)) = (&self.opts.on_image, to_js(g)) {
+                    js::callback(f, &v);
+                }
+            }
+        }
+    }
+
+    fn expired(&self, id: &JobId) -> Error {
+        Error::Job {
+            failure: JobFailure::Expired,
+            job_id: id.to_string(),
+            message: format!("job {id} expired on the server (404) before it was done"),
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.reason() != 0
+    }
+
+    fn stopped_error(&self, during: &str) -> Error {
+        if self.stop.reason() == 1 {
+            Error::Timeout {
+                method: "WAIT",
+                path: self
+                    .id
+                    .as_ref()
+                    .map_or_else(|| "generateImages".to_owned(), |id| id.to_string()),
+                timeout_ms: self.timeout_ms,
+            }
+        } else {
+            Error::Aborted {
+                during: during.to_owned(),
+            }
+        }
+    }
+
+    fn call_options(&self) -> RequestOptions {
+        RequestOptions {
+            signal: self.stop.signal(),
+            timeout_ms: None,
+            max_retries: None,
+        }
+    }
+
+    /// The JS error, with `jobId`, `partial` and `cancelError` attached where known.
+    fn fail(
+        &self,
+        e: Error,
+        partial: Option<&ImageGenerateStatusResponse>,
+        cancel_error: Option<Error>,
+    ) -> JsValue {
+        let job_id = self
+            .id
+            .as_ref()
+            .map(|id| JsValue::from_str(id.as_str()))
+            .unwrap_or(JsValue::UNDEFINED);
+        let partial = partial
+            .and_then(|p| to_js(p).ok())
+            .unwrap_or(JsValue::UNDEFINED);
+        let cancel = cancel_error
+            .map(|c| c.to_js())
+            .unwrap_or(JsValue::UNDEFINED);
+        e.to_js_with(&[
+            ("jobId", &job_id),
+            ("partial", &partial),
+            ("cancelError", &cancel),
+        ])
+    }
+
+    fn progress(&self, id: Option<&JobId>, p: &impl JobProgress) {
+        let Some(f) = &self.opts.on_progress else {
+            return;
+        };
+        let phase = if p.done() {
+            "done"
+        } else if p.processing() > 0 {
+            "processing"
+        } else {
+            "queued"
+        };
+        let progress = GenerationProgress {
+            job_id: id.map(|i| i.to_string()),
+            phase: phase.to_owned(),
+            requested: self.requested,
+            finished: p.finished(),
+            processing: p.processing(),
+            waiting: p.waiting(),
+            restarted: p.restarted(),
+            queue_position: p.queue_position(),
+            wait_time: p.wait_time(),
+            kudos: p.kudos(),
+            is_possible: p.is_possible(),
+            elapsed_ms: js::now() - self.started,
+            checks: self.checks,
+        };
+        if let Ok(v) = to_js(&progress) {
+            js::callback(f, &v);
+        }
+    }
+
+    fn progress_submitting(&self) {
+        let Some(f) = &self.opts.on_progress else {
+            return;
+        };
+        let progress = GenerationProgress {
+            job_id: None,
+            phase: "submitting".to_owned(),
+            requested: self.requested,
+            finished: 0,
+            processing: 0,
+            waiting: self.requested,
+            restarted: 0,
+            queue_position: 0,
+            wait_time: 0,
+            kudos: 0.0,
+            is_possible: true,
+            elapsed_ms: js::now() - self.started,
+            checks: self.checks,
+        };
+        if let Ok(v) = to_js(&progress) {
+            js::callback(f, &v);
+        }
+    }
+}
+
+/// Failures worth another check later (the transport already retried them).
+fn transient(e: &Error) -> bool {
+    match e {
+        Error::Api(a) => a.status >= 500 || (a.status == 429 && a.rc.is_none()) || a.status == 408,
+        Error::Connection { .. } | Error::Timeout { .. } => true,
+        Error::Decode { error, .. } => error.field_path == BODY_PATH,
+        _ => false,
+    }
+}

@@ -1,0 +1,35 @@
+//! Wire models: serde + tsify types in the API's own field names. Nothing here calls into
+//! JavaScript, so the whole module compiles and is tested natively.
+
+mod any_json;
+mod aux;
+mod check;
+mod error_body;
+mod generate;
+mod image_data;
+mod open_enum;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod opt_image;
+mod or_default;
+mod progress;
+mod rc;
+mod status;
+
+pub use any_json::AnyJson;
+pub use aux::{ActiveModel, HeartbeatResponse, ModelType, ModelsQuery, UserDetails};
+pub use check::ImageGenerateCheckResponse;
+pub use error_body::ErrorBody;
+pub use generate::{
+    ControlType, ExtraSourceImage, ExtraText, ImageGenerateAsyncRequest,
+    ImageGenerateAsyncResponse, ImageGenerateDryRunResponse, ImageGenerationParams, InjectTi, Lora,
+    PostProcessor, RequestSingleWarning, Sampler, SourceProcessing, TextualInversion, WarningCode,
+    Workflow, DEFAULT_CFG_SCALE, DEFAULT_SIDE,
+};
+pub use image_data::{image_form, image_len, ImageData, ImageForm};
+pub use or_default::OrDefault;
+pub use progress::JobProgress;
+pub use rc::RequestErrorCode;
+pub use status::{
+    merge_generations, GenMetadataEntry, GenMetadataType, GenMetadataValue, Generation,
+    GenerationState, ImageGenerateStatusResponse, ImageGeneration,
+};

@@ -1,0 +1,124 @@
+//! The seed's behaviour as JavaScript functions over plain response objects: completion and
+//! possibility checks, equality by generation id, and merging generations without duplicates.
+//! They read only the fields they need.
+
+use crate::client::to_js;
+use crate::decode::decode_js;
+use crate::error::Error;
+use crate::models::{merge_generations, ImageGeneration};
+use serde::Deserialize;
+use std::collections::HashSet;
+use wasm_bindgen::prelude::*;
+
+#[derive(Deserialize)]
+struct IdOnly {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct GenerationIds {
+    #[serde(default)]
+    generations: Option<Vec<IdOnly>>,
+}
+
+#[derive(Deserialize)]
+struct Flags {
+    done: bool,
+    is_possible: bool,
+}
+
+fn arg<T: serde::de::DeserializeOwned>(argument: &str, value: &JsValue) -> Result<T, JsValue> {
+    if !value.is_object() {
+        return Err(Error::invalid(argument, "must be an object").to_js());
+    }
+    decode_js::<T>(value.clone())
+        .map_err(|e| Error::invalid(format!("{argument}.{}", e.field_path), e.message).to_js())
+}
+
+fn ids(argument: &str, status: &JsValue) -> Result<Vec<String>, JsValue> {
+    let g: GenerationIds = arg(argument, status)?;
+    Ok(g.generations
+        .unwrap_or_default()
+        .into_iter()
+        .map(|g| g.id)
+        .collect())
+}
+
+/// horde_sdk's `is_job_complete(n)`: `true` when the status holds exactly `expected` images.
+///
+/// Its documented limit: it never becomes `true` for a cancelled or faulted request (they end
+/// with fewer images). To know that a request is over, use {@link isJobDone}.
+#[wasm_bindgen(js_name = isJobComplete)]
+pub fn is_job_complete(
+    #[wasm_bindgen(unchecked_param_type = "ImageGenerateStatusResponse")] status: &JsValue,
+    expected: u32,
+) -> Result<bool, JsValue> {
+    Ok(ids("status", status)?.len() == expected as usize)
+}
+
+/// Whether the request is over (the server's `done`): every image delivered, or faulted, or
+/// cancelled and drained. Works on check and status responses.
+#[wasm_bindgen(js_name = isJobDone)]
+pub fn is_job_done(
+    #[wasm_bindgen(
+        unchecked_param_type = "ImageGenerateStatusResponse | ImageGenerateCheckResponse"
+    )]
+    status: &JsValue,
+) -> Result<bool, JsValue> {
+    Ok(arg::<Flags>("status", status)?.done)
+}
+
+/// horde_sdk's `is_job_possible`: the server's `is_possible` (`false` when no online worker can
+/// serve the request; it then waits, and expires unless a worker appears).
+#[wasm_bindgen(js_name = isJobPossible)]
+pub fn is_job_possible(
+    #[wasm_bindgen(
+        unchecked_param_type = "ImageGenerateStatusResponse | ImageGenerateCheckResponse"
+    )]
+    status: &JsValue,
+) -> Result<bool, JsValue> {
+    Ok(arg::<Flags>("status", status)?.is_possible)
+}
+
+/// Equality of generations, by `id` (horde_sdk's `ImageGeneration.__eq__`).
+#[wasm_bindgen(js_name = sameGeneration)]
+pub fn same_generation(
+    #[wasm_bindgen(unchecked_param_type = "ImageGeneration")] a: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ImageGeneration")] b: &JsValue,
+) -> Result<bool, JsValue> {
+    Ok(arg::<IdOnly>("a", a)?.id == arg::<IdOnly>("b", b)?.id)
+}
+
+/// horde_sdk's `ImageGenerateStatusResponse.__eq__`: every generation of `a` is also in `b`
+/// (by id). One-sided: an empty `a` is a subset of anything.
+#[wasm_bindgen(js_name = generationsSubsetOf)]
+pub fn generations_subset_of(
+    #[wasm_bindgen(unchecked_param_type = "ImageGenerateStatusResponse")] a: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ImageGenerateStatusResponse")] b: &JsValue,
+) -> Result<bool, JsValue> {
+    let theirs: HashSet<String> = ids("b", b)?.into_iter().collect();
+    Ok(ids("a", a)?.iter().all(|id| theirs.contains(id)))
+}
+
+/// Whether two status responses hold the same set of generations (by id, in any order).
+#[wasm_bindgen(js_name = sameGenerations)]
+pub fn same_generations(
+    #[wasm_bindgen(unchecked_param_type = "ImageGenerateStatusResponse")] a: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ImageGenerateStatusResponse")] b: &JsValue,
+) -> Result<bool, JsValue> {
+    let a: HashSet<String> = ids("a", a)?.into_iter().collect();
+    let b: HashSet<String> = ids("b", b)?.into_iter().collect();
+    Ok(a == b)
+}
+
+/// Merges the generations of repeated status calls: each id once, in first-seen order, keeping
+/// the newest copy (a later call carries a fresh image URL). Validates every generation.
+#[wasm_bindgen(js_name = mergeGenerations, unchecked_return_type = "ImageGeneration[]")]
+pub fn merge_generations_js(
+    #[wasm_bindgen(unchecked_param_type = "ImageGeneration[]")] existing: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ImageGeneration[]")] incoming: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let a: Vec<ImageGeneration> = arg("existing", existing)?;
+    let b: Vec<ImageGeneration> = arg("incoming", incoming)?;
+    Ok(to_js(&merge_generations(a, b))?)
+}

@@ -1,0 +1,355 @@
+//! Every HTTP call to the Horde: the global (or injected) `fetch`, headers, per-attempt
+//! timeouts, abort, pacing under the rate limits, retries, and reading error bodies.
+
+use crate::config::Settings;
+use crate::decode::{decode_js, DecodeError, BODY_PATH};
+use crate::error::{ApiError, Error};
+use crate::js;
+use crate::models::ErrorBody;
+use crate::pacing::{Limiter, Route};
+use crate::requests::HttpMethod;
+use crate::retry::{retry_delay_ms, should_retry};
+use js_sys::{Function, Object, Reflect};
+use std::cell::{Cell, RefCell};
+use wasm_bindgen::prelude::*;
+
+/// The `field_path` of a body over the size limit.
+pub const SIZE_PATH: &str = "(size)";
+
+/// One logical call (which may take several attempts).
+pub struct Call {
+    /// The method.
+    pub method: HttpMethod,
+    /// The path below the base URL (already validated).
+    pub path: String,
+    /// The rate-limited route.
+    pub route: Route,
+    /// A JSON-serialisable body.
+    pub body: Option<JsValue>,
+    /// Whether the `apikey` header is sent (only to endpoints that read it).
+    pub with_key: bool,
+    /// Per-attempt timeout.
+    pub timeout_ms: f64,
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// The caller's `AbortSignal`, or undefined.
+    pub signal: JsValue,
+    /// Whether the signal may abort a request already sent. `false` for a submit: aborting it
+    /// in flight could leave a job on the server that nobody knows the id of.
+    pub abort_in_flight: bool,
+}
+
+impl Call {
+    /// The limiter key: method and full path, as the server keys its windows.
+    pub fn limit_key(&self) -> String {
+        format!("{} {}", self.method.as_str(), self.path)
+    }
+
+    fn describe(&self) -> String {
+        format!("{} {}", self.method.as_str(), self.path)
+    }
+}
+
+/// Counters a client keeps about its own traffic.
+#[derive(Default)]
+pub struct Counters {
+    /// Attempts sent.
+    pub attempts: Cell<u32>,
+    /// 429 answers received.
+    pub rate_limited: Cell<u32>,
+    /// Retries made.
+    pub retries: Cell<u32>,
+}
+
+/// The HTTP layer of one client.
+pub struct Transport {
+    /// Validated settings.
+    pub settings: Settings,
+    /// The injected fetch, if any.
+    pub fetch: Option<Function>,
+    /// Pacing state shared by every call of the client.
+    pub limiter: RefCell<Limiter>,
+    /// Traffic counters.
+    pub counters: Counters,
+}
+
+impl Transport {
+    /// A transport for these settings.
+    pub fn new(settings: Settings, fetch: Option<Function>) -> Transport {
+        Transport {
+            settings,
+            fetch,
+            limiter: RefCell::new(Limiter::new()),
+            counters: Counters::default(),
+        }
+    }
+
+    /// Sends the call, paced and retried, and returns the parsed JSON of the 2xx answer.
+    pub async fn send(&self, call: &Call) -> Result<JsValue, Error> {
+        let mut attempt = 0;
+        loop {
+            self.pace(call).await?;
+            let result = self.attempt(call).await;
+            let error = match result {
+                Ok(json) => return Ok(json),
+                Err(e) => e,
+            };
+            if matches!(&error, Error::Api(e) if e.status == 429) {
+                self.counters
+                    .rate_limited
+                    .set(self.counters.rate_limited.get() + 1);
+            }
+            if attempt >= call.max_retries || !should_retry(&error, call.method.is_idempotent()) {
+                return Err(error);
+            }
+            let delay = retry_delay_ms(
+                &error,
+                attempt,
+                call.route.longest_window_ms(),
+                js::random(),
+            );
+            if matches!(&error, Error::Api(e) if e.status == 429) {
+                // Everyone on this key waits, not just this call.
+                self.limiter
+                    .borrow_mut()
+                    .block_until(&call.limit_key(), js::now() + delay);
+            }
+            if !js::sleep(delay, &call.signal).await {
+                return Err(Error::Aborted {
+                    during: call.describe(),
+                });
+            }
+            attempt += 1;
+            self.counters.retries.set(self.counters.retries.get() + 1);
+        }
+    }
+
+    /// Waits for a send slot under the route's limits (abortable; the slot is given back if the
+    /// wait is aborted).
+    pub async fn pace(&self, call: &Call) -> Result<(), Error> {
+        if aborted(&call.signal) {
+            return Err(Error::Aborted {
+                during: call.describe(),
+            });
+        }
+        if !self.settings.pacing || call.route.rules().is_empty() {
+            return Ok(());
+        }
+        let key = call.limit_key();
+        let now = js::now();
+        let at = self
+            .limiter
+            .borrow_mut()
+            .reserve(&key, call.route.rules(), now);
+        if at > now && !js::sleep(at - now, &call.signal).await {
+            self.limiter.borrow_mut().release(&key, at);
+            return Err(Error::Aborted {
+                during: call.describe(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether an optional call on this route and path could go now without using any of the
+    /// last `spare` slots of its windows.
+    pub fn has_room(&self, method: HttpMethod, path: &str, route: Route, spare: u32) -> bool {
+        if !self.settings.pacing {
+            return true;
+        }
+        let key = format!("{} {}", method.as_str(), path);
+        self.limiter
+            .borrow_mut()
+            .has_room(&key, route.rules(), js::now(), spare)
+    }
+
+    fn headers(&self, call: &Call) -> Object {
+        let h = Object::new();
+        let set = |k: &str, v: &str| {
+            let _ = Reflect::set(&h, &JsValue::from_str(k), &JsValue::from_str(v));
+        };
+        set("Accept", "application/json");
+        set("Client-Agent", &self.settings.client_agent);
+        if call.with_key {
+            set("apikey", self.settings.api_key.expose());
+        }
+        if call.body.is_some() {
+            set("Content-Type", "application/json");
+        }
+        h
+    }
+
+    /// One attempt: fetch, read, parse, classify.
+    async fn attempt(&self, call: &Call) -> Result<JsValue, Error> {
+        self.counters.attempts.set(self.counters.attempts.get() + 1);
+        let method = call.method.as_str();
+        let url = format!("{}{}", self.settings.base_url, call.path);
+        let body = match &call.body {
+            Some(b) => js_sys::JSON::stringify(b)
+                .map(JsValue::from)
+                .map_err(|_| Error::invalid("request", "could not be serialised as JSON"))?,
+            None => JsValue::UNDEFINED,
+        };
+        let outer = if call.abort_in_flight {
+            call.signal.clone()
+        } else {
+            JsValue::UNDEFINED
+        };
+        let deadline = js::Deadline::new(call.timeout_ms, &outer);
+        // A request that carries the key refuses redirects, so the key cannot follow one to
+        // another origin (fetch keeps custom headers across redirects).
+        let redirect = if call.with_key { "error" } else { "follow" };
+        let result = self.exchange(call, &url, &body, &deadline, redirect).await;
+        deadline.clear();
+        result.map_err(|e| match (e, deadline.reason()) {
+            (Failure::Platform(_), 1) | (Failure::Read(_), 1) => Error::Timeout {
+                method,
+                path: call.path.clone(),
+                timeout_ms: call.timeout_ms,
+            },
+            (Failure::Platform(_), 2) | (Failure::Read(_), 2) => Error::Aborted {
+                during: call.describe(),
+            },
+            (Failure::Platform(msg), _) => Error::Connection {
+                method,
+                path: call.path.clone(),
+                message: msg,
+            },
+            (Failure::Read(msg), _) => Error::Connection {
+                method,
+                path: call.path.clone(),
+                message: format!("the answer was cut off: {msg}"),
+            },
+            (Failure::Done(e), _) => e,
+        })
+    }
+
+    async fn exchange(
+        &self,
+        call: &Call,
+        url: &str,
+        body: &JsValue,
+        deadline: &js::Deadline,
+        redirect: &str,
+    ) -> Result<JsValue, Failure> {
+        let method = call.method.as_str();
+        let response = js::fetch(
+            self.fetch.as_ref(),
+            url,
+            method,
+            &self.headers(call),
+            body,
+            &deadline.signal(),
+            redirect,
+        )
+        .await
+        .map_err(|e| Failure::Platform(js::message_of(&e)))?;
+        let status = js::status_of(&response);
+        if !(100..=599).contains(&status) {
+            return Err(Failure::Platform(
+                "fetch returned something that is not a Response".to_owned(),
+            ));
+        }
+        let status = status as u16;
+        let limit = self.settings.max_body_bytes;
+        if let Some(len) =
+            js::header(&response, "content-length").and_then(|v| v.trim().parse::<f64>().ok())
+        {
+            if len > limit {
+                return Err(Failure::Done(too_large(method, &call.path, len, limit)));
+            }
+        }
+        let text = js::read_text(&response)
+            .await
+            .map_err(|e| Failure::Read(js::message_of(&e)))?;
+        let len = f64::from(text.length());
+        if len > limit {
+            return Err(Failure::Done(too_large(method, &call.path, len, limit)));
+        }
+        let parsed = js::parse_json(&text);
+        if (200..300).contains(&status) {
+            return parsed.ok_or_else(|| {
+                Failure::Done(Error::Decode {
+                    method,
+                    path: call.path.clone(),
+                    error: DecodeError {
+                        field_path: BODY_PATH.to_owned(),
+                        message: format!(
+                            "the {status} answer is not JSON ({} characters{})",
+                            text.length(),
+                            content_type_note(&response)
+                        ),
+                    },
+                })
+            });
+        }
+        let body: ErrorBody = parsed
+            .and_then(|v| decode_js::<ErrorBody>(v).ok())
+            .unwrap_or_default();
+        let message = body.message.unwrap_or_else(|| {
+            format!(
+                "the answer is not a Horde error body ({} characters{})",
+                text.length(),
+                content_type_note(&response)
+            )
+        });
+        Err(Failure::Done(Error::Api(Box::new(ApiError {
+            status,
+            rc: body.rc,
+            message,
+            errors: body.errors,
+            method,
+            path: call.path.clone(),
+            retry_after_ms: js::header(&response, "retry-after")
+                .and_then(|v| parse_retry_after(&v, js::now())),
+        }))))
+    }
+}
+
+enum Failure {
+    /// fetch itself rejected.
+    Platform(String),
+    /// The body could not be read.
+    Read(String),
+    /// A complete, classified outcome.
+    Done(Error),
+}
+
+fn too_large(method: &'static str, path: &str, len: f64, limit: f64) -> Error {
+    Error::Decode {
+        method,
+        path: path.to_owned(),
+        error: DecodeError {
+            field_path: SIZE_PATH.to_owned(),
+            message: format!("the body has {len} bytes, more than maxBodyBytes ({limit})"),
+        },
+    }
+}
+
+fn content_type_note(response: &JsValue) -> String {
+    match js::header(response, "content-type") {
+        Some(ct) => {
+            let ct: String = ct.chars().filter(|c| !c.is_control()).take(60).collect();
+            format!(", {ct}")
+        }
+        None => String::new(),
+    }
+}
+
+/// Whether a signal (or undefined) has aborted.
+pub fn aborted(signal: &JsValue) -> bool {
+    !signal.is_undefined()
+        && Reflect::get(signal, &JsValue::from_str("aborted"))
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+}
+
+/// `Retry-After` in milliseconds: delta-seconds, or an HTTP date (`now` is epoch ms).
+pub fn parse_retry_after(value: &str, now: f64) -> Option<f64> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then_some(secs * 1000.0);
+    }
+    let at = js_sys::Date::parse(v);
+    (at.is_finite()).then_some((at - now).max(0.0))
+}
