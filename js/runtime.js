@@ -176,3 +176,19 @@ export function callback(fn, arg) {
     console.error('horde-wasm: a callback threw', e);
   }
 }
+
+/** A number as JavaScript prints it (keeps Rust's float formatting out of the module). */
+export function numberText(n) {
+  return String(n);
+}
+
+/** Text as a number (NaN if it is not one). */
+export function parseNumber(s) {
+  return Number(s);
+}
+
+/** Whether a string has no lone UTF-16 surrogate. */
+export function wellFormed(s) {
+  if (typeof s.isWellFormed === 'function') return s.isWellFormed();
+  return !/[\uD800-\uDFFF]/.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''));
+}

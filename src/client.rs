@@ -6,11 +6,13 @@ use crate::decode::decode_js;
 use crate::download::{download, DownloadOptions, GenerationRef};
 use crate::error::Error;
 use crate::ids::JobId;
-use crate::js_options::{check_keys, decode_options, opt_function, opt_signal};
+use crate::js_options::decode_options;
+use crate::jsval::{check_keys, FromJs, ToJs};
 use crate::lifecycle::{generate_images, GenerateOptions};
 use crate::models::{
     ActiveModel, HeartbeatResponse, ImageGenerateAsyncRequest, ImageGenerateAsyncResponse,
-    ImageGenerateDryRunResponse, ImageGenerationParams, ModelsQuery, UserDetails,
+    ImageGenerateCheckResponse, ImageGenerateDryRunResponse, ImageGenerateStatusResponse,
+    ImageGenerationParams, ModelsQuery, UserDetails,
 };
 use crate::pacing::Route;
 use crate::query::models_query_string;
@@ -22,16 +24,16 @@ use crate::requests::{
 use crate::transport::{Call, Transport};
 use crate::validate::validate_request;
 use js_sys::{Function, Object, Promise, Reflect};
-use serde::{Deserialize, Serialize};
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 /// Options of `new HordeClient(options)`. Every field is optional.
-#[derive(Tsify, Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Tsify, Default)]
+#[serde(rename_all = "camelCase")]
 pub struct ClientOptions {
     /// The API root. Default `https://aihorde.net/api`; the local simulator is
     /// `http://127.0.0.1:7001/api`. Must be `https://`, except to loopback addresses.
@@ -67,17 +69,27 @@ pub struct ClientOptions {
     #[tsify(optional)]
     pub allow_insecure_http: Option<bool>,
     /// The `fetch` to use. Default the global `fetch` (browsers, workers, Node 18+).
-    #[serde(default, deserialize_with = "opt_function")]
     #[tsify(optional, type = "typeof fetch")]
     pub fetch: Option<Function>,
 }
 
+crate::js_options!(ClientOptions {
+    base_url => "baseUrl",
+    api_key => "apiKey",
+    client_agent => "clientAgent",
+    timeout_ms => "timeoutMs",
+    max_retries => "maxRetries",
+    pacing => "pacing",
+    max_body_bytes => "maxBodyBytes",
+    allow_insecure_http => "allowInsecureHttp",
+    fetch => "fetch",
+});
+
 /// Options of a single call.
-#[derive(Tsify, Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Tsify, Default)]
+#[serde(rename_all = "camelCase")]
 pub struct RequestOptions {
     /// Aborts the call; it then rejects with `HordeAbortError`.
-    #[serde(default, deserialize_with = "opt_signal")]
     #[tsify(optional, type = "AbortSignal")]
     pub signal: JsValue,
     /// Overrides the client's `timeoutMs` for this call.
@@ -88,8 +100,14 @@ pub struct RequestOptions {
     pub max_retries: Option<u32>,
 }
 
+crate::js_options!(RequestOptions {
+    signal => "signal" with crate::js_options::signal,
+    timeout_ms => "timeoutMs",
+    max_retries => "maxRetries",
+});
+
 /// What the client has sent so far (for diagnostics and benchmarks).
-#[derive(Tsify, Serialize)]
+#[derive(Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientStats {
     /// HTTP attempts sent to the Horde.
@@ -99,6 +117,12 @@ pub struct ClientStats {
     /// 429 answers received.
     pub rate_limited: u32,
 }
+
+crate::js_object!(ClientStats {
+    attempts => "attempts",
+    retries => "retries",
+    rate_limited => "rateLimited",
+});
 
 /// The shared state of a client; cloned into every call's future, so `free()` during a call is
 /// harmless.
@@ -120,18 +144,49 @@ pub struct HordeClient {
     inner: Rc<Inner>,
 }
 
+/// One instance of the promise machinery for every method (each future is boxed), which
+/// keeps the module small.
+#[inline(never)]
+fn run(f: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
+    future_to_promise(f)
+}
+
+/// Runs a future whose errors are [`Error`]s.
 fn spawn<F>(f: F) -> Promise
 where
     F: Future<Output = Result<JsValue, Error>> + 'static,
 {
-    future_to_promise(async move { f.await.map_err(|e| e.to_js()) })
+    run(Box::pin(async move { f.await.map_err(|e| e.to_js()) }))
 }
 
-/// Serialises a model for JavaScript (plain objects, maps as objects).
-pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true))
-        .map_err(|e| Error::invalid("(output)", e.to_string()))
+/// Decodes an answer as `T` (validating every field) and re-encodes it as a plain object.
+type Convert = fn(JsValue) -> Result<JsValue, crate::decode::DecodeError>;
+
+fn convert<T: FromJs + ToJs>(json: JsValue) -> Result<JsValue, crate::decode::DecodeError> {
+    decode_js::<T>(json).map(|t| t.to_js())
+}
+
+/// The promise of one call: one shared async pipeline (send, then convert) for every simple
+/// method; argument errors reject without sending anything.
+fn launch(inner: &Rc<Inner>, call: Result<Call, Error>, convert: Convert) -> Promise {
+    let call = match call {
+        Ok(call) => call,
+        Err(e) => return Promise::reject(&e.to_js()),
+    };
+    let inner = inner.clone();
+    spawn(async move {
+        let json = inner.transport.send(&call).await?;
+        convert(json).map_err(|error| Error::Decode {
+            method: call.method.as_str(),
+            path: call.path.clone(),
+            error,
+        })
+    })
+}
+
+/// A model as a plain JavaScript object.
+pub(crate) fn to_js<T: ToJs + ?Sized>(value: &T) -> JsValue {
+    value.to_js()
 }
 
 /// The submit endpoint.
@@ -146,14 +201,11 @@ pub(crate) fn request_arg(value: &JsValue) -> Result<ImageGenerateAsyncRequest, 
             "must be an object with at least a prompt",
         ));
     }
-    check_keys::<ImageGenerateAsyncRequest>("request", value)?;
+    check_keys("request", value, ImageGenerateAsyncRequest::KEYS)?;
     if let Ok(params) = Reflect::get(value, &JsValue::from_str("params")) {
-        if params.is_object() {
-            check_keys::<ImageGenerationParams>("request.params", &params)?;
-        }
+        check_keys("request.params", &params, ImageGenerationParams::KEYS)?;
     }
-    decode_js::<ImageGenerateAsyncRequest>(value.clone())
-        .map_err(|e| Error::invalid(format!("request.{}", e.field_path), e.message))
+    decode_js::<ImageGenerateAsyncRequest>(value.clone()).map_err(|e| e.into_invalid("request"))
 }
 
 /// A job id argument from JavaScript.
@@ -196,40 +248,35 @@ impl Inner {
         })
     }
 
-    /// `POST /v2/generate/async` with the SDK defaults filled in (validated first).
-    pub async fn submit(
+    /// A call for a seed request.
+    pub fn request_call<R: HordeRequest>(
         &self,
-        request: &ImageGenerateAsyncRequest,
-        signal: &JsValue,
-        dry_run: bool,
-    ) -> Result<ImageGenerateAsyncResponse, Error> {
-        let json = self.post_async(request, signal, dry_run).await?;
-        decode_js(json).map_err(|error| Error::Decode {
-            method: "POST",
-            path: SUBMIT_PATH.into(),
-            error,
-        })
+        request: &R,
+        opts: &RequestOptions,
+    ) -> Result<Call, Error> {
+        self.call(opts, R::METHOD, request.path(), R::ROUTE)
     }
 
-    /// The POST itself; the body is the request with the SDK defaults and `dry_run`.
-    pub async fn post_async(
+    /// The `POST /v2/generate/async` call: the request with the SDK defaults filled in,
+    /// validated, and `dry_run` set or not. Never aborted in flight (see [`Call`]).
+    pub fn submit_call(
         &self,
-        request: &ImageGenerateAsyncRequest,
+        mut request: ImageGenerateAsyncRequest,
         signal: &JsValue,
         dry_run: bool,
-    ) -> Result<JsValue, Error> {
-        let mut body = request.clone().with_sdk_defaults();
-        body.dry_run = dry_run.then_some(true);
-        validate_request(&body)?;
+    ) -> Result<Call, Error> {
+        request.apply_sdk_defaults();
+        request.dry_run = dry_run.then_some(true);
+        validate_request(&request)?;
         let opts = RequestOptions {
             signal: signal.clone(),
             ..Default::default()
         };
         let mut call = self.call(&opts, HttpMethod::Post, SUBMIT_PATH.into(), Route::Submit)?;
-        call.body = Some(to_js(&body)?);
+        call.body = Some(request.to_js());
         call.with_key = true;
         call.abort_in_flight = false;
-        self.transport.send(&call).await
+        Ok(call)
     }
 
     /// Sends a seed request and decodes its answer.
@@ -237,16 +284,16 @@ impl Inner {
         &self,
         request: &R,
         opts: &RequestOptions,
-    ) -> Result<R::Response, Error> {
-        let call = self.call(opts, R::METHOD, request.path(), R::ROUTE)?;
-        self.send_decoded(&call).await
+    ) -> Result<R::Response, Error>
+    where
+        R::Response: FromJs,
+    {
+        let call = self.request_call(request, opts)?;
+        self.send_typed(&call).await
     }
 
     /// Sends a call and decodes its answer as `T`.
-    pub async fn send_decoded<T: serde::de::DeserializeOwned>(
-        &self,
-        call: &Call,
-    ) -> Result<T, Error> {
+    pub async fn send_typed<T: FromJs>(&self, call: &Call) -> Result<T, Error> {
         let json = self.transport.send(call).await?;
         decode_js::<T>(json).map_err(|error| Error::Decode {
             method: call.method.as_str(),
@@ -305,12 +352,12 @@ impl HordeClient {
     #[wasm_bindgen(getter, unchecked_return_type = "ClientStats")]
     pub fn stats(&self) -> JsValue {
         let c = &self.inner.transport.counters;
-        to_js(&ClientStats {
+        ClientStats {
             attempts: c.attempts.get(),
             retries: c.retries.get(),
             rate_limited: c.rate_limited.get(),
-        })
-        .unwrap_or(JsValue::UNDEFINED)
+        }
+        .to_js()
     }
 
     /// A summary without the API key (for `JSON.stringify`).
@@ -343,12 +390,12 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        spawn(async move {
-            let request = ImageGenerateStatusRequest::for_job(job_id_arg("id", &id)?);
+        let call = job_id_arg("id", &id).and_then(|id| {
             let opts: RequestOptions = decode_options("options", &options)?;
-            to_js(&inner.send_request(&request, &opts).await?)
-        })
+            self.inner
+                .request_call(&ImageGenerateStatusRequest::for_job(id), &opts)
+        });
+        launch(&self.inner, call, convert::<ImageGenerateStatusResponse>)
     }
 
     /// `DELETE /v2/generate/status/{id}`: cancels a request and returns its status just
@@ -363,12 +410,12 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        spawn(async move {
-            let request = DeleteImageGenerateRequest::for_job(job_id_arg("id", &id)?);
+        let call = job_id_arg("id", &id).and_then(|id| {
             let opts: RequestOptions = decode_options("options", &options)?;
-            to_js(&inner.send_request(&request, &opts).await?)
-        })
+            self.inner
+                .request_call(&DeleteImageGenerateRequest::for_job(id), &opts)
+        });
+        launch(&self.inner, call, convert::<ImageGenerateStatusResponse>)
     }
 
     /// `GET /v2/generate/check/{id}`: the progress of a request, without images. Cheap: 10 per
@@ -379,12 +426,12 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        spawn(async move {
-            let request = ImageGenerateCheckRequest::for_job(job_id_arg("id", &id)?);
+        let call = job_id_arg("id", &id).and_then(|id| {
             let opts: RequestOptions = decode_options("options", &options)?;
-            to_js(&inner.send_request(&request, &opts).await?)
-        })
+            self.inner
+                .request_call(&ImageGenerateCheckRequest::for_job(id), &opts)
+        });
+        launch(&self.inner, call, convert::<ImageGenerateCheckResponse>)
     }
 
     /// Sends a request object (`new ImageGenerateStatusRequest(id)`,
@@ -401,33 +448,30 @@ impl HordeClient {
         request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        spawn(async move {
-            let field = |k: &str| {
-                if request.is_object() {
-                    Reflect::get(&request, &JsValue::from_str(k))
-                        .ok()
-                        .and_then(|v| v.as_string())
-                } else {
-                    None
-                }
-            };
-            let kind = field("kind").unwrap_or_default();
-            let id = job_id_arg(
-                "request.id",
-                &field("id").map(JsValue::from).unwrap_or(JsValue::UNDEFINED),
-            )?;
+        let field = |k: &str| {
+            Reflect::get(&request, &JsValue::from_str(k))
+                .ok()
+                .filter(|_| request.is_object())
+                .unwrap_or(JsValue::UNDEFINED)
+        };
+        let kind = field("kind").as_string().unwrap_or_default();
+        let prepared = job_id_arg("request.id", &field("id")).and_then(|id| {
             let opts: RequestOptions = decode_options("options", &options)?;
+            let inner = &self.inner;
             match kind.as_str() {
-                "ImageGenerateStatusRequest" => to_js(&inner.send_request(&ImageGenerateStatusRequest::for_job(id), &opts).await?),
-                "DeleteImageGenerateRequest" => to_js(&inner.send_request(&DeleteImageGenerateRequest::for_job(id), &opts).await?),
-                "ImageGenerateCheckRequest" => to_js(&inner.send_request(&ImageGenerateCheckRequest::for_job(id), &opts).await?),
+                "ImageGenerateStatusRequest" => Ok((inner.request_call(&ImageGenerateStatusRequest::for_job(id), &opts)?, convert::<ImageGenerateStatusResponse> as Convert)),
+                "DeleteImageGenerateRequest" => Ok((inner.request_call(&DeleteImageGenerateRequest::for_job(id), &opts)?, convert::<ImageGenerateStatusResponse> as Convert)),
+                "ImageGenerateCheckRequest" => Ok((inner.request_call(&ImageGenerateCheckRequest::for_job(id), &opts)?, convert::<ImageGenerateCheckResponse> as Convert)),
                 _ => Err(Error::invalid(
                     "request",
                     "must be an ImageGenerateStatusRequest, DeleteImageGenerateRequest or ImageGenerateCheckRequest",
                 )),
             }
-        })
+        });
+        match prepared {
+            Ok((call, conv)) => launch(&self.inner, Ok(call), conv),
+            Err(e) => Promise::reject(&e.to_js()),
+        }
     }
 
     /// `POST /v2/generate/async`: submits an image request and resolves to its id and the
@@ -445,9 +489,7 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_param_type = "ImageGenerateAsyncRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        spawn(async move {
-            let request = request_arg(&request)?;
+        let call = request_arg(&request).and_then(|request| {
             if request.dry_run == Some(true) {
                 return Err(Error::invalid(
                     "request.dry_run",
@@ -455,8 +497,9 @@ impl HordeClient {
                 ));
             }
             let opts: RequestOptions = decode_options("options", &options)?;
-            to_js(&inner.submit(&request, &opts.signal, false).await?)
-        })
+            self.inner.submit_call(request, &opts.signal, false)
+        });
+        launch(&self.inner, call, convert::<ImageGenerateAsyncResponse>)
     }
 
     /// A dry run of `POST /v2/generate/async`: the estimated total kudos cost of the request
@@ -467,19 +510,11 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_param_type = "ImageGenerateAsyncRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        spawn(async move {
-            let request = request_arg(&request)?;
+        let call = request_arg(&request).and_then(|request| {
             let opts: RequestOptions = decode_options("options", &options)?;
-            let json = inner.post_async(&request, &opts.signal, true).await?;
-            let r: ImageGenerateDryRunResponse =
-                decode_js(json).map_err(|error| Error::Decode {
-                    method: "POST",
-                    path: SUBMIT_PATH.into(),
-                    error,
-                })?;
-            to_js(&r)
-        })
+            self.inner.submit_call(request, &opts.signal, true)
+        });
+        launch(&self.inner, call, convert::<ImageGenerateDryRunResponse>)
     }
 
     /// Submits, waits and resolves to the final status with every image: the whole lifecycle.
@@ -502,21 +537,22 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_param_type = "ImageGenerateAsyncRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "GenerateOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        let prepared = (|| -> Result<_, Error> {
-            let request = request_arg(&request)?;
+        let prepared = request_arg(&request).and_then(|mut request| {
             if request.dry_run == Some(true) {
                 return Err(Error::invalid(
                     "request.dry_run",
                     "use estimateKudos for a dry run",
                 ));
             }
-            validate_request(&request.clone().with_sdk_defaults())?;
+            request.apply_sdk_defaults();
+            validate_request(&request)?;
             let opts: GenerateOptions = decode_options("options", &options)?;
             Ok((request, opts))
-        })();
+        });
         match prepared {
-            Ok((request, opts)) => future_to_promise(generate_images(inner, request, opts)),
+            Ok((request, opts)) => {
+                run(Box::pin(generate_images(self.inner.clone(), request, opts)))
+            }
             Err(e) => Promise::reject(&e.to_js()),
         }
     }
@@ -533,19 +569,22 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_param_type = "ImageGeneration")] generation: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "DownloadOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        spawn(async move {
+        let prepared = (|| {
             if !generation.is_object() {
                 return Err(Error::invalid(
                     "generation",
                     "must be an ImageGeneration object",
                 ));
             }
-            let g: GenerationRef = decode_js(generation)
-                .map_err(|e| Error::invalid(format!("generation.{}", e.field_path), e.message))?;
+            let g: GenerationRef =
+                decode_js(generation.clone()).map_err(|e| e.into_invalid("generation"))?;
             let opts: DownloadOptions = decode_options("options", &options)?;
-            download(inner, g, opts).await
-        })
+            Ok((g, opts))
+        })();
+        match prepared {
+            Ok((g, opts)) => spawn(download(self.inner.clone(), g, opts)),
+            Err(e) => Promise::reject(&e.to_js()),
+        }
     }
 
     /// `GET /v2/status/heartbeat`: whether the Horde is up (not rate limited).
@@ -554,17 +593,15 @@ impl HordeClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        spawn(async move {
-            let opts: RequestOptions = decode_options("options", &options)?;
-            let call = inner.call(
+        let call = decode_options("options", &options).and_then(|opts: RequestOptions| {
+            self.inner.call(
                 &opts,
                 HttpMethod::Get,
                 "/v2/status/heartbeat".into(),
                 Route::Unlimited,
-            )?;
-            to_js(&inner.send_decoded::<HeartbeatResponse>(&call).await?)
-        })
+            )
+        });
+        launch(&self.inner, call, convert::<HeartbeatResponse>)
     }
 
     /// `GET /v2/status/models`: the models some worker serves now, with queue and speed.
@@ -574,14 +611,13 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_optional_param_type = "ModelsQuery")] query: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        spawn(async move {
-            let query: ModelsQuery = decode_options("query", &query)?;
+        let call = decode_options("query", &query).and_then(|query: ModelsQuery| {
             let opts: RequestOptions = decode_options("options", &options)?;
             let path = format!("/v2/status/models{}", models_query_string(&query));
-            let call = inner.call(&opts, HttpMethod::Get, path, Route::Default)?;
-            to_js(&inner.send_decoded::<Vec<ActiveModel>>(&call).await?)
-        })
+            self.inner
+                .call(&opts, HttpMethod::Get, path, Route::Default)
+        });
+        launch(&self.inner, call, convert::<Vec<ActiveModel>>)
     }
 
     /// `GET /v2/find_user`: the user behind the client's API key (use it to validate a key:
@@ -591,17 +627,16 @@ impl HordeClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        spawn(async move {
-            let opts: RequestOptions = decode_options("options", &options)?;
-            let mut call = inner.call(
+        let call = decode_options("options", &options).and_then(|opts: RequestOptions| {
+            let mut call = self.inner.call(
                 &opts,
                 HttpMethod::Get,
                 "/v2/find_user".into(),
                 Route::Default,
             )?;
             call.with_key = true;
-            to_js(&inner.send_decoded::<UserDetails>(&call).await?)
-        })
+            Ok(call)
+        });
+        launch(&self.inner, call, convert::<UserDetails>)
     }
 }

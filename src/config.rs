@@ -173,7 +173,7 @@ pub fn validate_header_value(argument: &str, value: &str, kind: HeaderKind) -> R
             '\r' | '\n' => "a line break (CR/LF)".to_owned(),
             c if c.is_control() => "a control character".to_owned(),
             _ if kind == HeaderKind::Secret => "a non-ASCII character".to_owned(),
-            c => format!("the non-ASCII character {c:?}"),
+            c => format!("the non-ASCII character \"{c}\""),
         };
         return Err(Error::invalid(
             argument,

@@ -1,6 +1,8 @@
-//! Decoding with the path of the field that failed (`generations[0].seed`), over any serde
-//! deserializer: `serde_wasm_bindgen` in WebAssembly, `serde_json` in native tests.
+//! Decoding with the path of the field that failed (`generations[0].seed`): over any serde
+//! deserializer natively (tests use serde_json), and from JavaScript values in WebAssembly
+//! (through [`crate::jsval`], which tracks the path itself).
 
+#[cfg(not(target_arch = "wasm32"))]
 use serde::{Deserialize, Deserializer};
 use std::fmt;
 
@@ -25,7 +27,21 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
+impl DecodeError {
+    /// The failing field below `argument` (`request.params.width`, `existing[0]`), as an
+    /// [`Error::InvalidArgument`](crate::error::Error::InvalidArgument).
+    pub fn into_invalid(self, argument: &str) -> crate::error::Error {
+        let field = match self.field_path.as_str() {
+            "." => argument.to_owned(),
+            p if p.starts_with('[') => format!("{argument}{p}"),
+            p => format!("{argument}.{p}"),
+        };
+        crate::error::Error::invalid(field, self.message)
+    }
+}
+
 /// Decodes `T`, naming the failing field on error.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn decode<'de, T, D>(deserializer: D) -> Result<T, DecodeError>
 where
     T: Deserialize<'de>,
@@ -34,18 +50,15 @@ where
 {
     serde_path_to_error::deserialize(deserializer).map_err(|e| DecodeError {
         field_path: e.path().to_string(),
-        message: {
-            // serde-wasm-bindgen's errors print as JS errors do ("Error: …").
-            let m = e.inner().to_string();
-            m.strip_prefix("Error: ").map(str::to_owned).unwrap_or(m)
-        },
+        message: e.inner().to_string(),
     })
 }
 
 /// Decodes `T` from a JavaScript value.
 #[cfg(target_arch = "wasm32")]
-pub fn decode_js<T: serde::de::DeserializeOwned>(
-    value: wasm_bindgen::JsValue,
-) -> Result<T, DecodeError> {
-    decode(serde_wasm_bindgen::Deserializer::from(value))
+pub fn decode_js<T: crate::jsval::FromJs>(value: wasm_bindgen::JsValue) -> Result<T, DecodeError> {
+    T::from_js(value).map_err(|e| DecodeError {
+        field_path: e.path(),
+        message: e.message().to_owned(),
+    })
 }

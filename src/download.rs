@@ -6,22 +6,19 @@ use crate::client::{Inner, RequestOptions};
 use crate::error::Error;
 use crate::ids::JobId;
 use crate::js;
-use crate::js_options::opt_signal;
 use crate::models::{image_form, ImageForm, ImageGenerateStatusResponse};
 use crate::requests::ImageGenerateStatusRequest;
 use crate::retry::{retry_delay_ms, should_retry};
 use js_sys::{Object, Reflect, Uint8Array};
-use serde::Deserialize;
 use std::rc::Rc;
 use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 
 /// Options of `downloadImage`.
-#[derive(Tsify, Deserialize, Default)]
+#[derive(Tsify, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct DownloadOptions {
     /// Aborts the download.
-    #[serde(default, deserialize_with = "opt_signal")]
     #[tsify(optional, type = "AbortSignal")]
     pub signal: JsValue,
     /// Timeout of each attempt, in milliseconds. Default the client's `timeoutMs`.
@@ -33,18 +30,27 @@ pub struct DownloadOptions {
     pub job_id: Option<String>,
 }
 
+crate::js_options!(DownloadOptions {
+    signal => "signal" with crate::js_options::signal,
+    timeout_ms => "timeoutMs",
+    job_id => "jobId",
+});
+
 /// The generation fields `downloadImage` reads.
-#[derive(Deserialize)]
 pub struct GenerationRef {
     /// The generation id.
     pub id: String,
     /// The image: a URL, base64, or `"N/A"`.
-    #[serde(with = "serde_wasm_bindgen::preserve")]
     pub img: js_sys::JsString,
     /// Whether the image was censored.
-    #[serde(default)]
-    pub censored: bool,
+    pub censored: Option<bool>,
 }
+
+crate::js_object!(GenerationRef {
+    id => "id",
+    img => "img",
+    censored => "censored",
+});
 
 #[wasm_bindgen(typescript_custom_section)]
 const DOWNLOADED_IMAGE: &str = r#"
@@ -156,7 +162,10 @@ pub async fn download(
         set("blob", &blob);
     }
     set("mimeType", &JsValue::from_str(mime));
-    set("censored", &JsValue::from_bool(generation.censored));
+    set(
+        "censored",
+        &JsValue::from_bool(generation.censored.unwrap_or(false)),
+    );
     set("source", &JsValue::from_str(source));
     Ok(out.into())
 }

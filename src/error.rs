@@ -5,7 +5,6 @@
 //! or `JSON.stringify` of one.
 
 use crate::decode::DecodeError;
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// An error answer from the Horde (any status outside 2xx).
@@ -18,8 +17,8 @@ pub struct ApiError {
     pub rc: Option<String>,
     /// The server's message, or a description of the body when it was not JSON.
     pub message: String,
-    /// Validation errors (field path → text) of a 400 schema error.
-    pub errors: Option<BTreeMap<String, String>>,
+    /// Validation errors (field path, text) of a 400 schema error, in the server's order.
+    pub errors: Option<Vec<(String, String)>>,
     /// The HTTP method of the request.
     pub method: &'static str,
     /// The path of the request below the base URL, such as `/v2/generate/status/<id>`.
@@ -182,7 +181,11 @@ impl fmt::Display for Error {
                 method,
                 path,
                 timeout_ms,
-            } => write!(f, "{method} {path} timed out after {timeout_ms} ms"),
+            } => write!(
+                f,
+                "{method} {path} timed out after {} ms",
+                crate::num::text(*timeout_ms)
+            ),
             Error::Aborted { during } => write!(f, "aborted during {during}"),
             Error::Decode {
                 method,
@@ -238,8 +241,7 @@ mod tests {
 
     #[test]
     fn messages_carry_method_path_status_rc_and_errors() {
-        let mut errors = BTreeMap::new();
-        errors.insert("params.width".to_owned(), "too big".to_owned());
+        let errors = vec![("params.width".to_owned(), "too big".to_owned())];
         let e = Error::Api(Box::new(ApiError {
             status: 400,
             rc: None,

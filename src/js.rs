@@ -65,6 +65,15 @@ extern "C" {
     pub fn make_blob(bytes: &JsValue, mime: &str) -> JsValue;
     /// Calls a user callback, reporting (never propagating) what it throws.
     pub fn callback(f: &JsValue, arg: &JsValue);
+    /// `String(n)`: a number as JavaScript prints it.
+    #[wasm_bindgen(js_name = numberText)]
+    pub fn number_text(n: f64) -> String;
+    /// `Number(s)`: text as a number (NaN if it is not one).
+    #[wasm_bindgen(js_name = parseNumber)]
+    pub fn parse_number(s: &str) -> f64;
+    /// Whether a string has no lone UTF-16 surrogate.
+    #[wasm_bindgen(js_name = wellFormed)]
+    pub fn well_formed(s: &JsValue) -> bool;
 }
 
 /// Fills `bytes` from `crypto.getRandomValues`; `false` if it is not available.

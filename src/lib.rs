@@ -10,6 +10,7 @@ pub mod error;
 pub mod ids;
 mod log;
 pub mod models;
+pub mod num;
 pub mod pacing;
 pub mod query;
 pub mod requests;
@@ -28,6 +29,8 @@ mod js;
 mod js_error;
 #[cfg(target_arch = "wasm32")]
 mod js_options;
+#[cfg(target_arch = "wasm32")]
+pub mod jsval;
 #[cfg(target_arch = "wasm32")]
 mod lifecycle;
 #[cfg(target_arch = "wasm32")]

@@ -7,7 +7,6 @@ use crate::decode::BODY_PATH;
 use crate::error::{Error, JobFailure};
 use crate::ids::JobId;
 use crate::js;
-use crate::js_options::{opt_function, opt_signal};
 use crate::models::{
     ImageGenerateAsyncRequest, ImageGenerateAsyncResponse, ImageGenerateCheckResponse,
     ImageGenerateStatusResponse, JobProgress,
@@ -18,8 +17,6 @@ use crate::requests::{
     ImageGenerateStatusRequest,
 };
 use js_sys::Function;
-use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 use std::rc::Rc;
 use tsify::Tsify;
 use wasm_bindgen::JsValue;
@@ -36,12 +33,11 @@ pub const MAX_CHECK_FAILURES: u32 = 5;
 const STATUS_SPARE: u32 = 2;
 
 /// Options of `generateImages`. Every field is optional.
-#[derive(Tsify, Deserialize, Default)]
+#[derive(Tsify, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct GenerateOptions {
     /// Aborts the whole operation: the job is cancelled on the server and the call rejects with
     /// `HordeAbortError`, whose `partial` holds the images finished by then.
-    #[serde(default, deserialize_with = "opt_signal")]
     #[tsify(optional, type = "AbortSignal")]
     pub signal: JsValue,
     /// Limit for the whole operation, in milliseconds; on expiry the job is cancelled and the
@@ -55,23 +51,20 @@ pub struct GenerateOptions {
     #[tsify(optional)]
     pub impossible_timeout_ms: Option<f64>,
     /// Called after every check with the job's progress.
-    #[serde(default, deserialize_with = "opt_function")]
     #[tsify(optional, type = "(progress: GenerationProgress) => void")]
     pub on_progress: Option<Function>,
     /// Called once per image, as soon as it is known (possibly before the job is done, within
     /// the status rate limit). Censored images are delivered too, with `censored: true`.
-    #[serde(default, deserialize_with = "opt_function")]
     #[tsify(optional, type = "(image: ImageGeneration) => void")]
     pub on_image: Option<Function>,
     /// Called once the job is accepted, with the submit answer (its `id`, kudos estimate and
     /// warnings).
-    #[serde(default, deserialize_with = "opt_function")]
     #[tsify(optional, type = "(submitted: ImageGenerateAsyncResponse) => void")]
     pub on_submitted: Option<Function>,
 }
 
 /// The progress of a `generateImages` call, passed to `onProgress`.
-#[derive(Tsify, Serialize, Clone, Debug)]
+#[derive(Tsify, Clone, Debug)]
 #[serde(rename_all = "camelCase")]
 pub struct GenerationProgress {
     /// The request id; absent while the request is not accepted yet.
@@ -106,6 +99,31 @@ pub struct GenerationProgress {
     pub checks: u32,
 }
 
+crate::js_options!(GenerateOptions {
+    signal => "signal" with crate::js_options::signal,
+    timeout_ms => "timeoutMs",
+    impossible_timeout_ms => "impossibleTimeoutMs",
+    on_progress => "onProgress",
+    on_image => "onImage",
+    on_submitted => "onSubmitted",
+});
+
+crate::js_object!(GenerationProgress {
+    job_id => "jobId",
+    phase => "phase",
+    requested => "requested",
+    finished => "finished",
+    processing => "processing",
+    waiting => "waiting",
+    restarted => "restarted",
+    queue_position => "queuePosition",
+    wait_time => "waitTime",
+    kudos => "kudos",
+    is_possible => "isPossible",
+    elapsed_ms => "elapsedMs",
+    checks => "checks",
+});
+
 /// How the wait ended.
 enum Stop {
     /// The caller aborted or the timeout ran out.
@@ -123,7 +141,7 @@ struct Job {
     started: f64,
     id: Option<JobId>,
     checks: u32,
-    delivered: HashSet<String>,
+    delivered: Vec<String>,
     last_status: Option<ImageGenerateStatusResponse>,
 }
 
@@ -164,7 +182,7 @@ pub async fn generate_images(
         started: js::now(),
         id: None,
         checks: 0,
-        delivered: HashSet::new(),
+        delivered: Vec::new(),
         last_status: None,
     };
     let result = job.run(request).await;
@@ -180,9 +198,7 @@ impl Job {
             Err(e) => return Err(self.fail(e, None, None)),
         };
         if let Some(f) = &self.opts.on_submitted {
-            if let Ok(v) = to_js(&submitted) {
-                js::callback(f, &v);
-            }
+            js::callback(f, &to_js(&submitted));
         }
         let id = match JobId::parse(&submitted.id) {
             Ok(id) => id,
@@ -220,11 +236,14 @@ impl Job {
         &mut self,
         request: ImageGenerateAsyncRequest,
     ) -> Result<ImageGenerateAsyncResponse, Error> {
+        let call = self
+            .inner
+            .submit_call(request, &self.stop.signal(), false)?;
         let mut throttled = 0;
         loop {
             match self
                 .inner
-                .submit(&request, &self.stop.signal(), false)
+                .send_typed::<ImageGenerateAsyncResponse>(&call)
                 .await
             {
                 Ok(r) => return Ok(r),
@@ -287,7 +306,7 @@ impl Job {
                 if js::now() - since >= impossible_limit {
                     let message = format!(
                         "no online worker can serve job {id} (its models, size or options); it was cancelled after {} s",
-                        ((js::now() - since) / 1000.0).round()
+                        ((js::now() - since) / 1000.0).round() as u64
                     );
                     return Err(Stop::Failed(
                         Error::Job {
@@ -364,7 +383,7 @@ impl Job {
             };
             return Err(self.fail(e, Some(&status), None));
         }
-        to_js(&status).map_err(|e| e.to_js())
+        Ok(to_js(&status))
     }
 
     /// On abort or timeout after the job exists: cancel it, then reject with what finished.
@@ -393,9 +412,10 @@ impl Job {
 
     fn deliver(&mut self, status: &ImageGenerateStatusResponse) {
         for g in status.generations.iter() {
-            if self.delivered.insert(g.id.clone()) {
-                if let (Some(f), Ok(v)) = (&self.opts.on_image, to_js(g)) {
-                    js::callback(f, &v);
+            if !self.delivered.contains(&g.id) {
+                self.delivered.push(g.id.clone());
+                if let Some(f) = &self.opts.on_image {
+                    js::callback(f, &to_js(g));
                 }
             }
         }
@@ -450,9 +470,7 @@ impl Job {
             .as_ref()
             .map(|id| JsValue::from_str(id.as_str()))
             .unwrap_or(JsValue::UNDEFINED);
-        let partial = partial
-            .and_then(|p| to_js(p).ok())
-            .unwrap_or(JsValue::UNDEFINED);
+        let partial = partial.map(to_js).unwrap_or(JsValue::UNDEFINED);
         let cancel = cancel_error
             .map(|c| c.to_js())
             .unwrap_or(JsValue::UNDEFINED);
@@ -489,9 +507,7 @@ impl Job {
             elapsed_ms: js::now() - self.started,
             checks: self.checks,
         };
-        if let Ok(v) = to_js(&progress) {
-            js::callback(f, &v);
-        }
+        js::callback(f, &to_js(&progress));
     }
 
     fn progress_submitting(&self) {
@@ -513,9 +529,7 @@ impl Job {
             elapsed_ms: js::now() - self.started,
             checks: self.checks,
         };
-        if let Ok(v) = to_js(&progress) {
-            js::callback(f, &v);
-        }
+        js::callback(f, &to_js(&progress));
     }
 }
 

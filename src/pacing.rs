@@ -8,8 +8,6 @@
 //! jitter in network latency. Browsers cannot see `Retry-After` (the Horde exposes no headers to
 //! CORS), so this is what keeps a browser client from being rate limited at all.
 
-use std::collections::{HashMap, VecDeque};
-
 /// One limit: at most `limit` requests per `window_ms`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rule {
@@ -86,15 +84,17 @@ pub fn padded_window(window_ms: f64) -> f64 {
 #[derive(Debug, Default)]
 struct Bucket {
     /// Reserved send times, ascending.
-    sends: VecDeque<f64>,
+    sends: Vec<f64>,
     /// No send before this time (set after a 429).
     blocked_until: f64,
 }
 
 /// Reservations per key (`"GET /v2/generate/status/<id>"`), shared by every call of a client.
+/// A list rather than a hash map: a client holds a few keys per running job, and the list
+/// keeps a hasher out of the wasm module.
 #[derive(Debug, Default)]
 pub struct Limiter {
-    buckets: HashMap<String, Bucket>,
+    buckets: Vec<(String, Bucket)>,
 }
 
 impl Limiter {
@@ -109,10 +109,10 @@ impl Limiter {
         if rules.is_empty() {
             return now;
         }
-        let bucket = self.buckets.entry(key.to_owned()).or_default();
+        let bucket = self.bucket(key);
         prune(bucket, rules, now);
         let mut t = now.max(bucket.blocked_until);
-        if let Some(&last) = bucket.sends.back() {
+        if let Some(&last) = bucket.sends.last() {
             t = t.max(last);
         }
         for rule in rules {
@@ -123,13 +123,31 @@ impl Limiter {
                 t = t.max(oldest_in_window + padded_window(rule.window_ms));
             }
         }
-        bucket.sends.push_back(t);
+        bucket.sends.push(t);
         t
+    }
+
+    fn bucket(&mut self, key: &str) -> &mut Bucket {
+        let i = match self.buckets.iter().position(|(k, _)| k == key) {
+            Some(i) => i,
+            None => {
+                self.buckets.push((key.to_owned(), Bucket::default()));
+                self.buckets.len() - 1
+            }
+        };
+        &mut self.buckets[i].1
+    }
+
+    fn find(&mut self, key: &str) -> Option<&mut Bucket> {
+        self.buckets
+            .iter_mut()
+            .find(|(k, _)| k == key)
+            .map(|(_, b)| b)
     }
 
     /// Gives back a reservation that was never used (the caller aborted while waiting).
     pub fn release(&mut self, key: &str, at: f64) {
-        if let Some(bucket) = self.buckets.get_mut(key) {
+        if let Some(bucket) = self.find(key) {
             if let Some(i) = bucket.sends.iter().rposition(|&t| t == at) {
                 bucket.sends.remove(i);
             }
@@ -139,11 +157,11 @@ impl Limiter {
     /// Whether a send now would leave at least `spare` more sends free in every window, without
     /// waiting. Used for optional calls (early images) that must never delay required ones.
     pub fn has_room(&mut self, key: &str, rules: &[Rule], now: f64, spare: u32) -> bool {
-        let Some(bucket) = self.buckets.get_mut(key) else {
+        let Some(bucket) = self.find(key) else {
             return rules.iter().all(|r| r.limit > spare);
         };
         prune(bucket, rules, now);
-        if bucket.blocked_until > now || bucket.sends.back().is_some_and(|&t| t > now) {
+        if bucket.blocked_until > now || bucket.sends.last().is_some_and(|&t| t > now) {
             return false;
         }
         rules.iter().all(|rule| {
@@ -155,13 +173,13 @@ impl Limiter {
 
     /// After a 429: no send on this key before `until`.
     pub fn block_until(&mut self, key: &str, until: f64) {
-        let bucket = self.buckets.entry(key.to_owned()).or_default();
+        let bucket = self.bucket(key);
         bucket.blocked_until = bucket.blocked_until.max(until);
     }
 
     /// Drops a key's state (its job is over).
     pub fn forget(&mut self, key: &str) {
-        self.buckets.remove(key);
+        self.buckets.retain(|(k, _)| k != key);
     }
 
     /// Number of keys held (for tests and memory checks).
@@ -177,8 +195,8 @@ impl Limiter {
     /// Drops every key whose reservations and blocks are all older than the longest window.
     pub fn sweep(&mut self, now: f64) {
         let horizon = padded_window(60_000.0);
-        self.buckets.retain(|_, b| {
-            b.blocked_until > now || b.sends.back().is_some_and(|&t| t > now - horizon)
+        self.buckets.retain(|(_, b)| {
+            b.blocked_until > now || b.sends.last().is_some_and(|&t| t > now - horizon)
         });
     }
 }
@@ -188,14 +206,18 @@ fn prune(bucket: &mut Bucket, rules: &[Rule], now: f64) {
         .iter()
         .map(|r| padded_window(r.window_ms))
         .fold(0.0, f64::max);
-    while bucket.sends.front().is_some_and(|&t| t <= now - longest) {
-        bucket.sends.pop_front();
-    }
+    let stale = bucket
+        .sends
+        .iter()
+        .take_while(|&&t| t <= now - longest)
+        .count();
+    bucket.sends.drain(..stale);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     /// Counts sends in every fixed window [k·w + offset, (k+1)·w + offset) and returns the max.
     fn max_in_fixed_windows(times: &[f64], window: f64, offset: f64) -> usize {

@@ -7,7 +7,6 @@ use crate::error::Error;
 use crate::ids::JobId;
 use crate::models::{ImageGenerateCheckResponse, ImageGenerateStatusResponse};
 use crate::pacing::Route;
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
 /// An HTTP method.
@@ -40,7 +39,7 @@ impl HttpMethod {
 /// A request to the Horde: what horde_sdk's request classes declare.
 pub trait HordeRequest {
     /// The success response model.
-    type Response: DeserializeOwned;
+    type Response;
     /// The HTTP method.
     const METHOD: HttpMethod;
     /// The endpoint below the base URL, with `{id}` for the job id (horde_sdk's

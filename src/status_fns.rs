@@ -5,34 +5,31 @@
 use crate::client::to_js;
 use crate::decode::decode_js;
 use crate::error::Error;
+use crate::jsval::FromJs;
 use crate::models::{merge_generations, ImageGeneration};
-use serde::Deserialize;
-use std::collections::HashSet;
 use wasm_bindgen::prelude::*;
 
-#[derive(Deserialize)]
 struct IdOnly {
     id: String,
 }
+crate::js_object!(IdOnly { id => "id" });
 
-#[derive(Deserialize)]
 struct GenerationIds {
-    #[serde(default)]
     generations: Option<Vec<IdOnly>>,
 }
+crate::js_object!(GenerationIds { generations => "generations" });
 
-#[derive(Deserialize)]
 struct Flags {
     done: bool,
     is_possible: bool,
 }
+crate::js_object!(Flags { done => "done", is_possible => "is_possible" });
 
-fn arg<T: serde::de::DeserializeOwned>(argument: &str, value: &JsValue) -> Result<T, JsValue> {
+fn arg<T: FromJs>(argument: &str, value: &JsValue) -> Result<T, JsValue> {
     if !value.is_object() {
         return Err(Error::invalid(argument, "must be an object").to_js());
     }
-    decode_js::<T>(value.clone())
-        .map_err(|e| Error::invalid(format!("{argument}.{}", e.field_path), e.message).to_js())
+    decode_js::<T>(value.clone()).map_err(|e| e.into_invalid(argument).to_js())
 }
 
 fn ids(argument: &str, status: &JsValue) -> Result<Vec<String>, JsValue> {
@@ -96,7 +93,7 @@ pub fn generations_subset_of(
     #[wasm_bindgen(unchecked_param_type = "ImageGenerateStatusResponse")] a: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "ImageGenerateStatusResponse")] b: &JsValue,
 ) -> Result<bool, JsValue> {
-    let theirs: HashSet<String> = ids("b", b)?.into_iter().collect();
+    let theirs = ids("b", b)?;
     Ok(ids("a", a)?.iter().all(|id| theirs.contains(id)))
 }
 
@@ -106,9 +103,8 @@ pub fn same_generations(
     #[wasm_bindgen(unchecked_param_type = "ImageGenerateStatusResponse")] a: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "ImageGenerateStatusResponse")] b: &JsValue,
 ) -> Result<bool, JsValue> {
-    let a: HashSet<String> = ids("a", a)?.into_iter().collect();
-    let b: HashSet<String> = ids("b", b)?.into_iter().collect();
-    Ok(a == b)
+    let (a, b) = (ids("a", a)?, ids("b", b)?);
+    Ok(a.iter().all(|id| b.contains(id)) && b.iter().all(|id| a.contains(id)))
 }
 
 /// Merges the generations of repeated status calls: each id once, in first-seen order, keeping
@@ -120,5 +116,5 @@ pub fn merge_generations_js(
 ) -> Result<JsValue, JsValue> {
     let a: Vec<ImageGeneration> = arg("existing", existing)?;
     let b: Vec<ImageGeneration> = arg("incoming", incoming)?;
-    Ok(to_js(&merge_generations(a, b))?)
+    Ok(to_js(&merge_generations(a, b)))
 }

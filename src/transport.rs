@@ -2,7 +2,7 @@
 //! timeouts, abort, pacing under the rate limits, retries, and reading error bodies.
 
 use crate::config::Settings;
-use crate::decode::{decode_js, DecodeError, BODY_PATH};
+use crate::decode::{DecodeError, BODY_PATH};
 use crate::error::{ApiError, Error};
 use crate::js;
 use crate::models::ErrorBody;
@@ -252,7 +252,7 @@ impl Transport {
         let status = status as u16;
         let limit = self.settings.max_body_bytes;
         if let Some(len) =
-            js::header(&response, "content-length").and_then(|v| v.trim().parse::<f64>().ok())
+            js::header(&response, "content-length").and_then(|v| crate::num::parse(&v))
         {
             if len > limit {
                 return Err(Failure::Done(too_large(method, &call.path, len, limit)));
@@ -282,9 +282,7 @@ impl Transport {
                 })
             });
         }
-        let body: ErrorBody = parsed
-            .and_then(|v| decode_js::<ErrorBody>(v).ok())
-            .unwrap_or_default();
+        let body = parsed.map(|v| error_body(&v)).unwrap_or_default();
         let message = body.message.unwrap_or_else(|| {
             format!(
                 "the answer is not a Horde error body ({} characters{})",
@@ -320,7 +318,11 @@ fn too_large(method: &'static str, path: &str, len: f64, limit: f64) -> Error {
         path: path.to_owned(),
         error: DecodeError {
             field_path: SIZE_PATH.to_owned(),
-            message: format!("the body has {len} bytes, more than maxBodyBytes ({limit})"),
+            message: format!(
+                "the body has {} bytes, more than maxBodyBytes ({})",
+                crate::num::text(len),
+                crate::num::text(limit)
+            ),
         },
     }
 }
@@ -332,6 +334,40 @@ fn content_type_note(response: &JsValue) -> String {
             format!(", {ct}")
         }
         None => String::new(),
+    }
+}
+
+/// Reads a Horde error body (`{message, rc, errors}`) leniently: whatever is not of the
+/// expected type is ignored (the native twin is [`ErrorBody`]'s `Deserialize`).
+fn error_body(v: &JsValue) -> ErrorBody {
+    let text = |k: &str| {
+        Reflect::get(v, &JsValue::from_str(k))
+            .ok()
+            .and_then(|x| x.as_string())
+    };
+    let errors = Reflect::get(v, &JsValue::from_str("errors"))
+        .ok()
+        .filter(|e| e.is_object() && !js_sys::Array::is_array(e))
+        .map(|e| {
+            js_sys::Object::entries(e.unchecked_ref())
+                .iter()
+                .map(|pair| {
+                    let pair: js_sys::Array = pair.unchecked_into();
+                    let text = pair
+                        .get(1)
+                        .as_string()
+                        .unwrap_or_else(|| "(not a string)".to_owned());
+                    (pair.get(0).as_string().unwrap_or_default(), text)
+                })
+                .collect()
+        });
+    if !v.is_object() {
+        return ErrorBody::default();
+    }
+    ErrorBody {
+        message: text("message"),
+        rc: text("rc"),
+        errors,
     }
 }
 
@@ -347,8 +383,8 @@ pub fn aborted(signal: &JsValue) -> bool {
 /// `Retry-After` in milliseconds: delta-seconds, or an HTTP date (`now` is epoch ms).
 pub fn parse_retry_after(value: &str, now: f64) -> Option<f64> {
     let v = value.trim();
-    if let Ok(secs) = v.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then_some(secs * 1000.0);
+    if let Some(secs) = crate::num::parse(v) {
+        return (secs >= 0.0).then_some(secs * 1000.0);
     }
     let at = js_sys::Date::parse(v);
     (at.is_finite()).then_some((at - now).max(0.0))

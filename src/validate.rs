@@ -8,6 +8,7 @@ use crate::models::{
     image_len, ImageGenerateAsyncRequest, ImageGenerationParams, PostProcessor, SourceProcessing,
     Workflow,
 };
+use crate::num::text;
 
 type Check = Result<(), Error>;
 
@@ -17,9 +18,15 @@ fn fail(field: &str, rule: impl Into<String>) -> Check {
 
 fn range_f(field: &str, v: Option<f64>, lo: f64, hi: f64) -> Check {
     match v {
-        Some(x) if !(x.is_finite() && (lo..=hi).contains(&x)) => {
-            fail(field, format!("must be between {lo} and {hi}, got {x}"))
-        }
+        Some(x) if !(x.is_finite() && (lo..=hi).contains(&x)) => fail(
+            field,
+            format!(
+                "must be between {} and {}, got {}",
+                text(lo),
+                text(hi),
+                text(x)
+            ),
+        ),
         _ => Ok(()),
     }
 }
@@ -79,7 +86,7 @@ pub fn validate_request(r: &ImageGenerateAsyncRequest) -> Check {
                 return fail(
                     &field,
                     format!(
-                        "{m:?} is a post-processor, not a model: put it in params.post_processing"
+                        "\"{m}\" is a post-processor, not a model: put it in params.post_processing"
                     ),
                 );
             }
@@ -167,7 +174,7 @@ fn validate_params(
         if ((c * 100.0).round() - c * 100.0).abs() > 1e-6 {
             return fail(
                 "params.cfg_scale",
-                format!("must have at most two decimals, got {c}"),
+                format!("must have at most two decimals, got {}", text(c)),
             );
         }
     }

@@ -107,3 +107,43 @@ pub struct UserDetails {
     #[tsify(optional)]
     pub worker_count: Option<f64>,
 }
+
+#[cfg(target_arch = "wasm32")]
+crate::js_object!(HeartbeatResponse {
+    message => "message",
+    version => "version",
+    queue => "queue",
+    threads => "threads",
+    active_count => "active_count",
+    db_connection => "db_connection",
+});
+
+#[cfg(target_arch = "wasm32")]
+crate::js_object!(ActiveModel {
+    name => "name",
+    count => "count",
+    performance => "performance",
+    queued => "queued",
+    jobs => "jobs",
+    eta => "eta",
+    r#type => "type",
+});
+
+#[cfg(target_arch = "wasm32")]
+crate::js_options!(ModelsQuery {
+    r#type => "type",
+    min_count => "min_count",
+    max_count => "max_count",
+    model_state => "model_state",
+});
+
+#[cfg(target_arch = "wasm32")]
+crate::js_object!(UserDetails {
+    username => "username",
+    id => "id",
+    kudos => "kudos",
+    concurrency => "concurrency",
+    trusted => "trusted",
+    pseudonymous => "pseudonymous",
+    worker_count => "worker_count",
+});

@@ -15,6 +15,9 @@ with_progress_fields! {
     }
 }
 
+#[cfg(target_arch = "wasm32")]
+crate::js_object!(ImageGenerateCheckResponse { finished => "finished", processing => "processing", restarted => "restarted", waiting => "waiting", done => "done", faulted => "faulted", wait_time => "wait_time", queue_position => "queue_position", kudos => "kudos", is_possible => "is_possible" });
+
 impl ImageGenerateCheckResponse {
     /// The v2 API model name, as horde_sdk's `get_api_model_name`.
     pub const API_MODEL_NAME: &'static str = "RequestStatusCheck";

@@ -15,9 +15,9 @@ pub struct ErrorBody {
     /// The return code, an open set (`MissingPrompt`, `TooManyPrompts`, …; some end in a dot).
     #[serde(default, deserialize_with = "lenient_string")]
     pub rc: Option<String>,
-    /// Validation errors: field path → text.
+    /// Validation errors: (field path, text), sorted by path.
     #[serde(default, deserialize_with = "lenient_map")]
-    pub errors: Option<BTreeMap<String, String>>,
+    pub errors: Option<Vec<(String, String)>>,
 }
 
 /// A value of the expected type, or anything else (ignored).
@@ -44,9 +44,7 @@ fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
 
 /// An object of field → text; a value that is not a string is kept as a note, and anything
 /// that is not an object reads as absent.
-fn lenient_map<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<BTreeMap<String, String>>, D::Error> {
+fn lenient_map<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<(String, String)>>, D::Error> {
     let map = Option::<Loose<BTreeMap<String, Loose<String>>>>::deserialize(d)?.and_then(Loose::ok);
     Ok(map.map(|m| {
         m.into_iter()
@@ -77,10 +75,15 @@ mod tests {
         );
         let e = b.errors.unwrap();
         assert_eq!(
-            e["params.width"],
-            "4000 is greater than the maximum of 3072"
+            e,
+            vec![
+                (
+                    "params.width".to_owned(),
+                    "4000 is greater than the maximum of 3072".to_owned()
+                ),
+                ("x".to_owned(), "(not a string)".to_owned()),
+            ]
         );
-        assert_eq!(e["x"], "(not a string)");
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! Submitting an image request: `POST /v2/generate/async` (`GenerationInputStable` and its
 //! `params`), the 202 answer (`RequestAsync`) and the dry-run answer.
 
+#[cfg(not(target_arch = "wasm32"))]
 use super::any_json::AnyJson;
 use super::image_data::ImageData;
 use super::OrDefault;
 use crate::open_enum;
 use serde::{Deserialize, Serialize};
+#[cfg(not(target_arch = "wasm32"))]
 use std::collections::BTreeMap;
 use tsify::Tsify;
 
@@ -224,7 +226,7 @@ pub struct TextualInversion {
 #[derive(Tsify, Serialize, Deserialize, Clone, Debug)]
 pub struct ExtraSourceImage {
     /// Base64 WebP, or an http(s) URL.
-    #[cfg_attr(target_arch = "wasm32", serde(with = "serde_wasm_bindgen::preserve"))]
+    #[cfg_attr(target_arch = "wasm32", serde(with = "crate::jsval::preserve"))]
     #[tsify(type = "string")]
     pub image: ImageData,
     /// Strength (server default 1).
@@ -337,7 +339,17 @@ pub struct ImageGenerationParams {
     /// Free-form options for special users only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[tsify(optional, type = "Record<string, unknown>")]
+    #[cfg(not(target_arch = "wasm32"))]
     pub special: Option<BTreeMap<String, AnyJson>>,
+    /// Free-form options for special users only (passed through as given).
+    #[serde(
+        default,
+        with = "crate::jsval::preserve_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[tsify(optional, type = "Record<string, unknown>")]
+    #[cfg(target_arch = "wasm32")]
+    pub special: Option<js_sys::Object>,
     /// A special workflow (`qr_code`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[tsify(optional)]
@@ -413,7 +425,7 @@ pub struct ImageGenerateAsyncRequest {
     /// A source image: base64 WebP or an http(s) URL, at most 3072×3072.
     #[cfg_attr(
         target_arch = "wasm32",
-        serde(default, with = "crate::models::opt_image")
+        serde(default, with = "crate::jsval::preserve_opt")
     )]
     #[cfg_attr(not(target_arch = "wasm32"), serde(default))]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -426,7 +438,7 @@ pub struct ImageGenerateAsyncRequest {
     /// A base64 WebP mask for inpainting (only with a source image).
     #[cfg_attr(
         target_arch = "wasm32",
-        serde(default, with = "crate::models::opt_image")
+        serde(default, with = "crate::jsval::preserve_opt")
     )]
     #[cfg_attr(not(target_arch = "wasm32"), serde(default))]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -500,6 +512,12 @@ impl ImageGenerateAsyncRequest {
 
     /// The request with the SDK defaults filled in: what is sent.
     pub fn with_sdk_defaults(mut self) -> Self {
+        self.apply_sdk_defaults();
+        self
+    }
+
+    /// Fills in the SDK defaults (see the type's documentation).
+    pub fn apply_sdk_defaults(&mut self) {
         let nsfw = *self.nsfw.get_or_insert(false);
         self.censor_nsfw.get_or_insert(!nsfw);
         self.models.get_or_insert_with(Vec::new);
@@ -510,7 +528,6 @@ impl ImageGenerateAsyncRequest {
         p.width.get_or_insert(DEFAULT_SIDE);
         p.height.get_or_insert(DEFAULT_SIDE);
         p.n.get_or_insert(1);
-        self
     }
 }
 
@@ -552,3 +569,107 @@ pub struct ImageGenerateDryRunResponse {
     /// Estimated total cost for all `n` images, model multipliers included, plus the 1-kudos tax.
     pub kudos: f64,
 }
+
+#[cfg(target_arch = "wasm32")]
+crate::js_object!(Lora {
+    name => "name",
+    model => "model",
+    clip => "clip",
+    inject_trigger => "inject_trigger",
+    is_version => "is_version",
+});
+
+#[cfg(target_arch = "wasm32")]
+crate::js_object!(TextualInversion {
+    name => "name",
+    inject_ti => "inject_ti",
+    strength => "strength",
+});
+
+#[cfg(target_arch = "wasm32")]
+crate::js_object!(ExtraSourceImage {
+    image => "image",
+    strength => "strength",
+});
+
+#[cfg(target_arch = "wasm32")]
+crate::js_object!(ExtraText {
+    text => "text",
+    reference => "reference",
+});
+
+#[cfg(target_arch = "wasm32")]
+crate::js_object!(ImageGenerationParams {
+    sampler_name => "sampler_name",
+    cfg_scale => "cfg_scale",
+    denoising_strength => "denoising_strength",
+    hires_fix_denoising_strength => "hires_fix_denoising_strength",
+    height => "height",
+    width => "width",
+    steps => "steps",
+    n => "n",
+    seed => "seed",
+    seed_variation => "seed_variation",
+    karras => "karras",
+    tiling => "tiling",
+    hires_fix => "hires_fix",
+    clip_skip => "clip_skip",
+    facefixer_strength => "facefixer_strength",
+    post_processing => "post_processing",
+    control_type => "control_type",
+    image_is_control => "image_is_control",
+    return_control_map => "return_control_map",
+    loras => "loras",
+    tis => "tis",
+    special => "special",
+    workflow => "workflow",
+    transparent => "transparent",
+    extra_texts => "extra_texts",
+});
+
+#[cfg(target_arch = "wasm32")]
+crate::js_object!(ImageGenerateAsyncRequest {
+    prompt => "prompt",
+    params => "params",
+    models => "models",
+    nsfw => "nsfw",
+    censor_nsfw => "censor_nsfw",
+    trusted_workers => "trusted_workers",
+    validated_backends => "validated_backends",
+    slow_workers => "slow_workers",
+    extra_slow_workers => "extra_slow_workers",
+    workers => "workers",
+    worker_blacklist => "worker_blacklist",
+    source_image => "source_image",
+    source_processing => "source_processing",
+    source_mask => "source_mask",
+    extra_source_images => "extra_source_images",
+    r2 => "r2",
+    shared => "shared",
+    replacement_filter => "replacement_filter",
+    dry_run => "dry_run",
+    proxied_account => "proxied_account",
+    disable_batching => "disable_batching",
+    allow_downgrade => "allow_downgrade",
+    webhook => "webhook",
+    style => "style",
+});
+
+#[cfg(target_arch = "wasm32")]
+crate::js_object!(RequestSingleWarning {
+    code => "code",
+    message => "message",
+});
+
+#[cfg(target_arch = "wasm32")]
+crate::js_object!(ImageGenerateAsyncResponse {
+    id => "id",
+    kudos => "kudos",
+    message => "message",
+    warnings => "warnings",
+});
+
+#[cfg(target_arch = "wasm32")]
+crate::js_object!(ImageGenerateDryRunResponse {
+    kudos => "kudos",
+});

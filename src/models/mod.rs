@@ -1,6 +1,7 @@
 //! Wire models: serde + tsify types in the API's own field names. Nothing here calls into
 //! JavaScript, so the whole module compiles and is tested natively.
 
+#[cfg(not(target_arch = "wasm32"))]
 mod any_json;
 mod aux;
 mod check;
@@ -8,13 +9,12 @@ mod error_body;
 mod generate;
 mod image_data;
 mod open_enum;
-#[cfg(target_arch = "wasm32")]
-pub(crate) mod opt_image;
 mod or_default;
 mod progress;
 mod rc;
 mod status;
 
+#[cfg(not(target_arch = "wasm32"))]
 pub use any_json::AnyJson;
 pub use aux::{ActiveModel, HeartbeatResponse, ModelType, ModelsQuery, UserDetails};
 pub use check::ImageGenerateCheckResponse;

@@ -106,6 +106,20 @@ macro_rules! open_enum {
             }
         }
 
+        #[cfg(target_arch = "wasm32")]
+        impl $crate::jsval::FromJs for $name {
+            fn from_js(v: ::wasm_bindgen::JsValue) -> Result<Self, $crate::jsval::DeError> {
+                <String as $crate::jsval::FromJs>::from_js(v).map($name::from)
+            }
+        }
+
+        #[cfg(target_arch = "wasm32")]
+        impl $crate::jsval::ToJs for $name {
+            fn to_js(&self) -> ::wasm_bindgen::JsValue {
+                ::wasm_bindgen::JsValue::from_str(self.as_str())
+            }
+        }
+
         const _: () = {
             #[::wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
             const TS_APPEND_CONTENT: &'static str = $name::TS_DECL;

@@ -7,7 +7,6 @@ use super::OrDefault;
 use crate::ids::random_uuid_v4;
 use crate::open_enum;
 use serde::{Deserialize, Deserializer, Serialize};
-use std::collections::HashSet;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use tsify::Tsify;
@@ -132,7 +131,7 @@ pub struct ImageGeneration {
     /// status call that returned it and needing no API key; with `r2: false`, the WebP bytes in
     /// base64 (no `data:` prefix); the literal `"N/A"` when the server could not fetch the
     /// image in base64 mode. Use `HordeClient.downloadImage` to get the bytes either way.
-    #[cfg_attr(target_arch = "wasm32", serde(with = "serde_wasm_bindgen::preserve"))]
+    #[cfg_attr(target_arch = "wasm32", serde(with = "crate::jsval::preserve"))]
     #[tsify(type = "string")]
     pub img: ImageData,
     /// The seed actually used, as a decimal integer in a string.
@@ -155,16 +154,41 @@ pub struct ImageGeneration {
     pub worker_name: String,
 }
 
+#[cfg(target_arch = "wasm32")]
+crate::js_object!(GenMetadataEntry { r#type => "type", value => "value", r#ref => "ref" });
+
+#[cfg(target_arch = "wasm32")]
+crate::js_object!(ImageGeneration {
+    id => "id" with generation_id_js,
+    img => "img",
+    seed => "seed",
+    censored => "censored",
+    gen_metadata => "gen_metadata",
+    model => "model",
+    state => "state",
+    worker_id => "worker_id",
+    worker_name => "worker_name",
+});
+
+#[cfg(target_arch = "wasm32")]
+fn generation_id_js(v: wasm_bindgen::JsValue) -> Result<String, crate::jsval::DeError> {
+    <String as crate::jsval::FromJs>::from_js(v).map(with_id)
+}
+
 fn deserialize_generation_id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let id = String::deserialize(d)?;
+    Ok(with_id(String::deserialize(d)?))
+}
+
+/// The empty-id rule: an empty id becomes a fresh random UUID, with a warning.
+fn with_id(id: String) -> String {
     if id.is_empty() {
         let fresh = random_uuid_v4();
         crate::log::warn(&format!(
             "horde-wasm: a generation arrived with an empty id; it was given the random id {fresh}"
         ));
-        return Ok(fresh);
+        return fresh;
     }
-    Ok(id)
+    id
 }
 
 impl ImageGeneration {
@@ -258,6 +282,9 @@ with_progress_fields! {
     }
 }
 
+#[cfg(target_arch = "wasm32")]
+crate::js_object!(ImageGenerateStatusResponse { finished => "finished", processing => "processing", restarted => "restarted", waiting => "waiting", done => "done", faulted => "faulted", wait_time => "wait_time", queue_position => "queue_position", kudos => "kudos", is_possible => "is_possible", generations => "generations", shared => "shared" });
+
 impl ImageGenerateStatusResponse {
     /// The v2 API model name, as horde_sdk's `get_api_model_name`.
     pub const API_MODEL_NAME: &'static str = "RequestStatusStable";
@@ -288,10 +315,9 @@ impl ImageGenerateStatusResponse {
 
     /// horde_sdk's equality relation: every generation of `self` is also in `other` (by id).
     pub fn generations_subset_of(&self, other: &ImageGenerateStatusResponse) -> bool {
-        let theirs: HashSet<&str> = other.generations.iter().map(|g| g.id.as_str()).collect();
         self.generations
             .iter()
-            .all(|g| theirs.contains(g.id.as_str()))
+            .all(|g| other.generations.iter().any(|o| o.id == g.id))
     }
 }
 
@@ -322,14 +348,10 @@ pub fn merge_generations(
     incoming: Vec<ImageGeneration>,
 ) -> Vec<ImageGeneration> {
     let mut out: Vec<ImageGeneration> = Vec::with_capacity(existing.len() + incoming.len());
-    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for g in existing.into_iter().chain(incoming) {
-        match index.get(&g.id) {
-            Some(&i) => out[i] = g,
-            None => {
-                index.insert(g.id.clone(), out.len());
-                out.push(g);
-            }
+        match out.iter().position(|o| o.id == g.id) {
+            Some(i) => out[i] = g,
+            None => out.push(g),
         }
     }
     out

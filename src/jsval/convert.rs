@@ -1,0 +1,340 @@
+//! [`FromJs`] and [`ToJs`]: the compact converters between JavaScript values and this crate's
+//! models that the wasm build uses. [`js_object!`](crate::js_object) implements both for a
+//! struct from its list of fields.
+//!
+//! Why not serde here: serde's derived visitors, instantiated for a JavaScript deserializer,
+//! cost about 30 bytes of module per field and kilobytes per struct (the request model alone
+//! was 32 KB), and the module has a 50 KB budget. These converters cost a call per field. The
+//! serde derives stay for native code and the TypeScript declarations (tsify reads them); a
+//! wasm test decodes the same fixtures both ways and checks that they agree.
+
+use super::de::{describe, DeError};
+use super::key;
+use crate::js;
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Reads a value of this type from JavaScript.
+pub trait FromJs: Sized {
+    /// Converts `v`; errors carry the path below `v`.
+    fn from_js(v: JsValue) -> Result<Self, DeError>;
+    /// The value for a missing (`undefined`) field; an error unless the type has a default.
+    fn missing() -> Result<Self, DeError> {
+        Err(DeError::custom_msg("missing field"))
+    }
+}
+
+/// Writes a value of this type as a JavaScript value.
+pub trait ToJs {
+    /// The JavaScript value.
+    fn to_js(&self) -> JsValue;
+    /// Whether the field is left out of its object (a `None`).
+    fn is_absent(&self) -> bool {
+        false
+    }
+}
+
+fn type_error(v: &JsValue, expected: &str) -> DeError {
+    DeError::custom_msg(&format!(
+        "invalid type: {}, expected {expected}",
+        describe(v)
+    ))
+}
+
+/// The object to read fields from, or a type error.
+pub fn object(v: JsValue) -> Result<Object, DeError> {
+    if v.is_object() && !Array::is_array(&v) && !v.is_function() {
+        Ok(v.unchecked_into())
+    } else {
+        Err(type_error(&v, "an object"))
+    }
+}
+
+/// Reads field `name` of `o` with `read`; a missing field goes to `T::missing`.
+pub fn field<T: FromJs>(o: &Object, name: &'static str) -> Result<T, DeError> {
+    field_with(o, name, T::from_js)
+}
+
+/// Reads field `name` of `o` with a custom reader.
+pub fn field_with<T: FromJs>(
+    o: &Object,
+    name: &'static str,
+    read: fn(JsValue) -> Result<T, DeError>,
+) -> Result<T, DeError> {
+    let v = Reflect::get(o, &key(name))
+        .map_err(|e| DeError::custom_msg(&format!("could not be read: {}", js::message_of(&e))))
+        .and_then(|v| {
+            if v.is_undefined() {
+                T::missing()
+            } else {
+                read(v)
+            }
+        });
+    v.map_err(|e| e.within_field(name))
+}
+
+/// Sets field `name` of `o` unless the value is absent.
+pub fn put<T: ToJs + ?Sized>(o: &Object, name: &'static str, value: &T) {
+    if !value.is_absent() {
+        // Setting a property of a fresh plain object cannot fail.
+        let _ = Reflect::set(o, &key(name), &value.to_js());
+    }
+}
+
+/// Rejects keys of `v` that are not in `known` (a misspelt option must not be ignored).
+pub fn check_keys(argument: &str, v: &JsValue, known: &[&str]) -> Result<(), crate::error::Error> {
+    if !v.is_object() {
+        return Ok(());
+    }
+    for k in Object::keys(v.unchecked_ref::<Object>()).iter() {
+        let k = k.as_string().unwrap_or_default();
+        if !known.contains(&k.as_str()) {
+            let normal = |s: &str| s.to_ascii_lowercase().replace('_', "");
+            let rule = match known.iter().find(|c| normal(c) == normal(&k)) {
+                Some(c) => format!("unknown key; did you mean {c}?"),
+                None => format!("unknown key; the keys are {}", known.join(", ")),
+            };
+            return Err(crate::error::Error::invalid(
+                format!("{argument}.{k}"),
+                rule,
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl FromJs for String {
+    fn from_js(v: JsValue) -> Result<Self, DeError> {
+        match v.as_string() {
+            Some(s) if js::well_formed(&v) => Ok(s),
+            Some(_) => Err(DeError::custom_msg(
+                "invalid string: it holds a lone UTF-16 surrogate",
+            )),
+            None => Err(type_error(&v, "a string")),
+        }
+    }
+}
+
+impl ToJs for String {
+    fn to_js(&self) -> JsValue {
+        JsValue::from_str(self)
+    }
+}
+
+impl ToJs for str {
+    fn to_js(&self) -> JsValue {
+        JsValue::from_str(self)
+    }
+}
+
+impl FromJs for bool {
+    fn from_js(v: JsValue) -> Result<Self, DeError> {
+        v.as_bool().ok_or_else(|| type_error(&v, "a boolean"))
+    }
+}
+
+impl ToJs for bool {
+    fn to_js(&self) -> JsValue {
+        JsValue::from_bool(*self)
+    }
+}
+
+impl FromJs for f64 {
+    fn from_js(v: JsValue) -> Result<Self, DeError> {
+        v.as_f64().ok_or_else(|| type_error(&v, "a number"))
+    }
+}
+
+impl ToJs for f64 {
+    fn to_js(&self) -> JsValue {
+        JsValue::from_f64(*self)
+    }
+}
+
+impl FromJs for u32 {
+    fn from_js(v: JsValue) -> Result<Self, DeError> {
+        match v.as_f64() {
+            Some(n) if n.fract() == 0.0 && (0.0..=4_294_967_295.0).contains(&n) => Ok(n as u32),
+            Some(_) => Err(DeError::custom_msg(&format!(
+                "invalid value: {}, expected a whole number from 0 to 4294967295",
+                describe(&v)
+            ))),
+            None => Err(type_error(&v, "a whole number")),
+        }
+    }
+}
+
+impl ToJs for u32 {
+    fn to_js(&self) -> JsValue {
+        JsValue::from_f64(f64::from(*self))
+    }
+}
+
+impl FromJs for js_sys::JsString {
+    fn from_js(v: JsValue) -> Result<Self, DeError> {
+        v.dyn_into().map_err(|v| type_error(&v, "a string"))
+    }
+}
+
+impl ToJs for js_sys::JsString {
+    fn to_js(&self) -> JsValue {
+        self.clone().into()
+    }
+}
+
+impl FromJs for js_sys::Function {
+    fn from_js(v: JsValue) -> Result<Self, DeError> {
+        v.dyn_into().map_err(|v| type_error(&v, "a function"))
+    }
+}
+
+impl ToJs for js_sys::Function {
+    fn to_js(&self) -> JsValue {
+        self.clone().into()
+    }
+}
+
+impl FromJs for Object {
+    fn from_js(v: JsValue) -> Result<Self, DeError> {
+        object(v)
+    }
+}
+
+impl ToJs for Object {
+    fn to_js(&self) -> JsValue {
+        self.clone().into()
+    }
+}
+
+impl FromJs for JsValue {
+    fn from_js(v: JsValue) -> Result<Self, DeError> {
+        Ok(v)
+    }
+    fn missing() -> Result<Self, DeError> {
+        Ok(JsValue::UNDEFINED)
+    }
+}
+
+impl ToJs for JsValue {
+    fn to_js(&self) -> JsValue {
+        self.clone()
+    }
+    fn is_absent(&self) -> bool {
+        self.is_undefined()
+    }
+}
+
+impl<T: FromJs> FromJs for Option<T> {
+    fn from_js(v: JsValue) -> Result<Self, DeError> {
+        if v.is_null() || v.is_undefined() {
+            Ok(None)
+        } else {
+            T::from_js(v).map(Some)
+        }
+    }
+    fn missing() -> Result<Self, DeError> {
+        Ok(None)
+    }
+}
+
+impl<T: ToJs> ToJs for Option<T> {
+    fn to_js(&self) -> JsValue {
+        self.as_ref().map_or(JsValue::UNDEFINED, ToJs::to_js)
+    }
+    fn is_absent(&self) -> bool {
+        self.is_none()
+    }
+}
+
+impl<T: FromJs> FromJs for Vec<T> {
+    fn from_js(v: JsValue) -> Result<Self, DeError> {
+        if !Array::is_array(&v) {
+            return Err(type_error(&v, "an array"));
+        }
+        let a: Array = v.unchecked_into();
+        let mut out = Vec::with_capacity(a.length() as usize);
+        for i in 0..a.length() {
+            out.push(T::from_js(a.get(i)).map_err(|e| e.within_index(i))?);
+        }
+        Ok(out)
+    }
+}
+
+impl<T: ToJs> ToJs for Vec<T> {
+    fn to_js(&self) -> JsValue {
+        let a = Array::new_with_length(self.len() as u32);
+        for (i, x) in self.iter().enumerate() {
+            a.set(i as u32, x.to_js());
+        }
+        a.into()
+    }
+}
+
+impl<T: ToJs> ToJs for [T] {
+    fn to_js(&self) -> JsValue {
+        let a = Array::new_with_length(self.len() as u32);
+        for (i, x) in self.iter().enumerate() {
+            a.set(i as u32, x.to_js());
+        }
+        a.into()
+    }
+}
+
+impl<T: FromJs + Default> FromJs for crate::models::OrDefault<T> {
+    fn from_js(v: JsValue) -> Result<Self, DeError> {
+        if v.is_null() {
+            Ok(Self(T::default()))
+        } else {
+            T::from_js(v).map(Self)
+        }
+    }
+    fn missing() -> Result<Self, DeError> {
+        Ok(Self(T::default()))
+    }
+}
+
+impl<T: ToJs> ToJs for crate::models::OrDefault<T> {
+    fn to_js(&self) -> JsValue {
+        self.0.to_js()
+    }
+}
+
+/// Implements [`FromJs`] and [`ToJs`] for a struct from its fields and their wire names, and
+/// `KEYS`, the wire names. `field => "wire"` reads with `FromJs`; `field => "wire" with f`
+/// reads with `f`. Every field must be listed: the conversions build and destructure the
+/// struct exhaustively, so a field added to the struct and not here does not compile.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! js_object {
+    ($ty:ident { $( $field:ident => $wire:literal $(with $read:path)? ),* $(,)? }) => {
+        impl $ty {
+            /// The wire names of the fields.
+            #[allow(dead_code)]
+            pub const KEYS: &'static [&'static str] = &[$($wire),*];
+        }
+
+        impl $crate::jsval::FromJs for $ty {
+            fn from_js(v: ::wasm_bindgen::JsValue) -> Result<Self, $crate::jsval::DeError> {
+                let o = $crate::jsval::object(v)?;
+                Ok($ty {
+                    $( $field: $crate::js_object!(@read o, $wire $(, $read)?), )*
+                })
+            }
+        }
+
+        impl $crate::jsval::ToJs for $ty {
+            fn to_js(&self) -> ::wasm_bindgen::JsValue {
+                let $ty { $($field),* } = self;
+                let o = ::js_sys::Object::new();
+                $( $crate::jsval::put(&o, $wire, $field); )*
+                o.into()
+            }
+        }
+    };
+    (@read $o:ident, $wire:literal) => {
+        $crate::jsval::field(&$o, $wire)?
+    };
+    (@read $o:ident, $wire:literal, $read:path) => {
+        $crate::jsval::field_with(&$o, $wire, $read)?
+    };
+}
