@@ -18,13 +18,21 @@ pub const MAX_DELAY_QUEUED_MS: f64 = 10_000.0;
 /// Delay while no worker can serve the job (`is_possible: false`).
 pub const IMPOSSIBLE_DELAY_MS: f64 = 10_000.0;
 
-/// The delay before the next check, given the last check.
-pub fn next_check_delay_ms(p: &impl JobProgress) -> f64 {
+/// Longest delay during the first [`EARLY_CHECKS`] checks: a fresh job is often picked up
+/// within seconds, and a caller showing progress wants to see that soon.
+pub const MAX_DELAY_EARLY_MS: f64 = 2_000.0;
+/// How many checks count as early.
+pub const EARLY_CHECKS: u32 = 3;
+
+/// The delay before the next check, given the last check and how many checks were made.
+pub fn next_check_delay_ms(p: &impl JobProgress, checks: u32) -> f64 {
     if !p.is_possible() {
         return IMPOSSIBLE_DELAY_MS;
     }
     let queued = p.processing() == 0 && p.queue_position() > 0;
-    let cap = if queued {
+    let cap = if checks <= EARLY_CHECKS {
+        MAX_DELAY_EARLY_MS
+    } else if queued {
         MAX_DELAY_QUEUED_MS
     } else {
         MAX_DELAY_PROCESSING_MS
@@ -64,12 +72,19 @@ mod tests {
 
     #[test]
     fn closes_in_on_the_end() {
-        assert_eq!(next_check_delay_ms(&check(0, 0, 1, true)), 1_000.0);
-        assert_eq!(next_check_delay_ms(&check(4, 0, 1, true)), 2_000.0);
-        assert_eq!(next_check_delay_ms(&check(60, 0, 1, true)), 5_000.0);
-        assert_eq!(next_check_delay_ms(&check(60, 12, 0, true)), 10_000.0);
-        assert_eq!(next_check_delay_ms(&check(8, 3, 0, true)), 4_000.0);
-        assert_eq!(next_check_delay_ms(&check(8, 3, 0, false)), 10_000.0);
+        let later = EARLY_CHECKS + 1;
+        assert_eq!(next_check_delay_ms(&check(0, 0, 1, true), later), 1_000.0);
+        assert_eq!(next_check_delay_ms(&check(4, 0, 1, true), later), 2_000.0);
+        assert_eq!(next_check_delay_ms(&check(60, 0, 1, true), later), 5_000.0);
+        assert_eq!(
+            next_check_delay_ms(&check(60, 12, 0, true), later),
+            10_000.0
+        );
+        assert_eq!(next_check_delay_ms(&check(8, 3, 0, true), later), 4_000.0);
+        assert_eq!(next_check_delay_ms(&check(8, 3, 0, false), later), 10_000.0);
+        // The first checks of a job come sooner, to see it picked up.
+        assert_eq!(next_check_delay_ms(&check(60, 12, 0, true), 1), 2_000.0);
+        assert_eq!(next_check_delay_ms(&check(60, 12, 0, false), 1), 10_000.0);
     }
 
     #[test]
@@ -80,8 +95,8 @@ mod tests {
         let mut checks = 0;
         while t < end {
             let left = ((end - t) / 1000.0).ceil() as u32;
-            t += next_check_delay_ms(&check(left, 0, 1, true));
             checks += 1;
+            t += next_check_delay_ms(&check(left, 0, 1, true), checks);
         }
         assert!(t - end <= 1_000.0, "picked up {} ms late", t - end);
         assert!(checks <= 12, "{checks} checks");

@@ -201,11 +201,12 @@ pub(crate) fn request_arg(value: &JsValue) -> Result<ImageGenerateAsyncRequest, 
             "must be an object with at least a prompt",
         ));
     }
-    check_keys("request", value, ImageGenerateAsyncRequest::KEYS)?;
+    check_keys("", value, ImageGenerateAsyncRequest::KEYS)?;
     if let Ok(params) = Reflect::get(value, &JsValue::from_str("params")) {
-        check_keys("request.params", &params, ImageGenerationParams::KEYS)?;
+        check_keys("params", &params, ImageGenerationParams::KEYS)?;
     }
-    decode_js::<ImageGenerateAsyncRequest>(value.clone()).map_err(|e| e.into_invalid("request"))
+    // Paths are relative to the request (`params.width`), as the validation rules name them.
+    decode_js::<ImageGenerateAsyncRequest>(value.clone()).map_err(|e| e.into_invalid(""))
 }
 
 /// A job id argument from JavaScript.
@@ -491,10 +492,7 @@ impl HordeClient {
     ) -> Promise {
         let call = request_arg(&request).and_then(|request| {
             if request.dry_run == Some(true) {
-                return Err(Error::invalid(
-                    "request.dry_run",
-                    "use estimateKudos for a dry run",
-                ));
+                return Err(Error::invalid("dry_run", "use estimateKudos for a dry run"));
             }
             let opts: RequestOptions = decode_options("options", &options)?;
             self.inner.submit_call(request, &opts.signal, false)
@@ -539,10 +537,7 @@ impl HordeClient {
     ) -> Promise {
         let prepared = request_arg(&request).and_then(|mut request| {
             if request.dry_run == Some(true) {
-                return Err(Error::invalid(
-                    "request.dry_run",
-                    "use estimateKudos for a dry run",
-                ));
+                return Err(Error::invalid("dry_run", "use estimateKudos for a dry run"));
             }
             request.apply_sdk_defaults();
             validate_request(&request)?;

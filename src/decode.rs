@@ -32,8 +32,9 @@ impl DecodeError {
     /// [`Error::InvalidArgument`](crate::error::Error::InvalidArgument).
     pub fn into_invalid(self, argument: &str) -> crate::error::Error {
         let field = match self.field_path.as_str() {
+            "." if argument.is_empty() => "request".to_owned(),
             "." => argument.to_owned(),
-            p if p.starts_with('[') => format!("{argument}{p}"),
+            p if p.starts_with('[') || argument.is_empty() => format!("{argument}{p}"),
             p => format!("{argument}.{p}"),
         };
         crate::error::Error::invalid(field, self.message)

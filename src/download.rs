@@ -237,7 +237,7 @@ async fn fetch_image(
             });
         }
         if !js::sleep(
-            retry_delay_ms(&error, attempt, 0.0, js::random()),
+            retry_delay_ms(&error, attempt, (0.0, 0.0), js::random()),
             &opts.signal,
         )
         .await

@@ -321,7 +321,12 @@ impl Job {
             if check.finished as usize > self.delivered.len() {
                 self.deliver_early(id).await;
             }
-            if !js::sleep(next_check_delay_ms(&check), &self.stop.signal()).await {
+            if !js::sleep(
+                next_check_delay_ms(&check, self.checks),
+                &self.stop.signal(),
+            )
+            .await
+            {
                 return Err(Stop::Stopped);
             }
         }

@@ -70,9 +70,21 @@ impl Route {
         }
     }
 
-    /// The longest window of this route, in milliseconds (0 when unlimited).
-    pub fn longest_window_ms(self) -> f64 {
-        self.rules().iter().map(|r| r.window_ms).fold(0.0, f64::max)
+    /// The shortest and the longest window of this route, in milliseconds ((0, 0) when
+    /// unlimited).
+    pub fn windows_ms(self) -> (f64, f64) {
+        let rules = self.rules();
+        let shortest = rules
+            .iter()
+            .map(|r| r.window_ms)
+            .reduce(f64::min)
+            .unwrap_or(0.0);
+        let longest = rules
+            .iter()
+            .map(|r| r.window_ms)
+            .reduce(f64::max)
+            .unwrap_or(0.0);
+        (shortest, longest)
     }
 }
 

@@ -31,16 +31,25 @@ pub fn should_retry(error: &Error, idempotent: bool) -> bool {
 
 /// How long to wait before retry number `attempt` (0 for the first retry).
 ///
-/// `Retry-After` wins when it was visible. A rate-limit 429 without it waits for the route's
-/// whole window (`window_ms`), after which a fixed window has certainly reset. Anything else
-/// backs off exponentially from 0.5 s to 8 s, minus up to 25 % jitter (`random` in `[0, 1)`).
-pub fn retry_delay_ms(error: &Error, attempt: u32, window_ms: f64, random: f64) -> f64 {
+/// `Retry-After` wins when it was visible. A rate-limit 429 without it (browsers cannot see the
+/// header) waits for the route's shortest window first (`windows_ms`: 1 s for submit, whose
+/// 2-per-second limit is the one usually hit), then for its longest one (60 s), after which
+/// every fixed window has certainly reset. Anything else backs off exponentially from 0.5 s to
+/// 8 s, minus up to 25 % jitter (`random` in `[0, 1)`).
+pub fn retry_delay_ms(error: &Error, attempt: u32, windows_ms: (f64, f64), random: f64) -> f64 {
     if let Error::Api(e) = error {
         if let Some(ms) = e.retry_after_ms {
             return ms.clamp(0.0, MAX_RETRY_AFTER_MS) + 50.0 + 200.0 * random;
         }
         if e.status == 429 {
-            let window = if window_ms > 0.0 { window_ms } else { 1_000.0 };
+            let (shortest, longest) = windows_ms;
+            let window = if attempt == 0 && shortest > 0.0 {
+                shortest
+            } else if longest > 0.0 {
+                longest
+            } else {
+                1_000.0
+            };
             return padded_window(window).min(MAX_RETRY_AFTER_MS + 5_000.0) + 250.0 * random;
         }
     }
@@ -118,20 +127,23 @@ mod tests {
     #[test]
     fn delays() {
         // Retry-After honoured.
-        let d = retry_delay_ms(&api(429, None, Some(2_000.0)), 0, 60_000.0, 0.0);
+        let submit = (1_000.0, 60_000.0);
+        let d = retry_delay_ms(&api(429, None, Some(2_000.0)), 0, submit, 0.0);
         assert!((2_000.0..2_300.0).contains(&d), "{d}");
-        // 429 without it: the whole (padded) window.
-        let d = retry_delay_ms(&api(429, None, None), 0, 60_000.0, 0.0);
-        assert!(d >= 60_000.0, "{d}");
-        let d = retry_delay_ms(&api(429, None, None), 0, 1_000.0, 0.5);
+        // 429 without it: the shortest (padded) window first, then the longest.
+        let d = retry_delay_ms(&api(429, None, None), 0, submit, 0.5);
         assert!((1_000.0..1_600.0).contains(&d), "{d}");
+        let d = retry_delay_ms(&api(429, None, None), 1, submit, 0.0);
+        assert!(d >= 60_000.0, "{d}");
+        let status = (60_000.0, 60_000.0);
+        assert!(retry_delay_ms(&api(429, None, None), 0, status, 0.0) >= 60_000.0);
         // Exponential otherwise, capped, with jitter that only shortens.
         let e = api(503, None, None);
-        assert_eq!(retry_delay_ms(&e, 0, 0.0, 0.0), 500.0);
-        assert_eq!(retry_delay_ms(&e, 1, 0.0, 0.0), 1_000.0);
-        assert_eq!(retry_delay_ms(&e, 9, 0.0, 0.0), 8_000.0);
+        assert_eq!(retry_delay_ms(&e, 0, (0.0, 0.0), 0.0), 500.0);
+        assert_eq!(retry_delay_ms(&e, 1, (0.0, 0.0), 0.0), 1_000.0);
+        assert_eq!(retry_delay_ms(&e, 9, (0.0, 0.0), 0.0), 8_000.0);
         assert_eq!(
-            retry_delay_ms(&e, 0, 0.0, 0.999_999),
+            retry_delay_ms(&e, 0, (0.0, 0.0), 0.999_999),
             500.0 * (1.0 - 0.25 * 0.999_999)
         );
     }

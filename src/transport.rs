@@ -102,12 +102,7 @@ impl Transport {
             if attempt >= call.max_retries || !should_retry(&error, call.method.is_idempotent()) {
                 return Err(error);
             }
-            let delay = retry_delay_ms(
-                &error,
-                attempt,
-                call.route.longest_window_ms(),
-                js::random(),
-            );
+            let delay = retry_delay_ms(&error, attempt, call.route.windows_ms(), js::random());
             if matches!(&error, Error::Api(e) if e.status == 429) {
                 // Everyone on this key waits, not just this call.
                 self.limiter

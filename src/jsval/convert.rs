@@ -94,10 +94,12 @@ pub fn check_keys(argument: &str, v: &JsValue, known: &[&str]) -> Result<(), cra
                 Some(c) => format!("unknown key; did you mean {c}?"),
                 None => format!("unknown key; the keys are {}", known.join(", ")),
             };
-            return Err(crate::error::Error::invalid(
-                format!("{argument}.{k}"),
-                rule,
-            ));
+            let field = if argument.is_empty() {
+                k
+            } else {
+                format!("{argument}.{k}")
+            };
+            return Err(crate::error::Error::invalid(field, rule));
         }
     }
     Ok(())

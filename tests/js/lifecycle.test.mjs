@@ -237,11 +237,12 @@ test('invalid requests are rejected before anything is sent', async () => {
   const cases = [
     [{ prompt: '' }, 'prompt'],
     [{ prompt: 'x', params: { width: 500 } }, 'params.width'],
-    [{ prompt: 'x', params: { steps: 'many' } }, 'request.params.steps'],
+    [{ prompt: 'x', params: { steps: 'many' } }, 'params.steps'],
     [{ prompt: 'x', source_processing: 'txt2img' }, 'source_processing'],
-    [{ prompt: 'x', params: { sampler: 'k_euler' } }, 'request.params.sampler'],
-    [{ prompt: 'x', modles: [] }, 'request.modles'],
-    [{ prompt: 'x', dry_run: true }, 'request.dry_run'],
+    [{ prompt: 'x', params: { sampler: 'k_euler' } }, 'params.sampler'],
+    [{ prompt: 'x', modles: [] }, 'modles'],
+    [{ prompt: 'x', dry_run: true }, 'dry_run'],
+    [{ params: {} }, 'prompt'],
     ['a string', 'request'],
   ];
   for (const [req, argument] of cases) {
