@@ -105,6 +105,20 @@ export function readText(response) {
   }
 }
 
+/** Reads a response body as JSON, as a Promise even if `json` is missing or throws. */
+export function readJson(response) {
+  try {
+    return Promise.resolve(response.json());
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/** Whether a thrown value is a SyntaxError (a body that is not JSON). */
+export function isSyntaxError(e) {
+  return e instanceof SyntaxError || (!!e && e.name === 'SyntaxError');
+}
+
 /** Reads a response body as bytes. */
 export function readBytes(response) {
   try {

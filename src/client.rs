@@ -24,6 +24,7 @@ use crate::requests::{
 use crate::transport::{Call, Transport};
 use crate::validate::validate_request;
 use js_sys::{Function, Object, Promise, Reflect};
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -128,7 +129,13 @@ crate::js_object!(ClientStats {
 /// harmless.
 pub(crate) struct Inner {
     pub transport: Transport,
+    /// Which job each recently seen generation belongs to, so that `downloadImage` can refresh
+    /// an expired URL without being told the job id. The newest [`IMAGES_REMEMBERED`] only.
+    pub images: RefCell<Vec<(String, JobId)>>,
 }
+
+/// How many generations a client remembers the job of.
+pub const IMAGES_REMEMBERED: usize = 1024;
 
 /// An AI Horde client.
 ///
@@ -169,6 +176,16 @@ fn convert<T: FromJs + ToJs>(json: JsValue) -> Result<JsValue, crate::decode::De
 /// The promise of one call: one shared async pipeline (send, then convert) for every simple
 /// method; argument errors reject without sending anything.
 fn launch(inner: &Rc<Inner>, call: Result<Call, Error>, convert: Convert) -> Promise {
+    launch_for(inner, call, convert, None)
+}
+
+/// [`launch`] for a status answer of `job`: its generations are remembered for downloads.
+fn launch_for(
+    inner: &Rc<Inner>,
+    call: Result<Call, Error>,
+    convert: Convert,
+    job: Option<JobId>,
+) -> Promise {
     let call = match call {
         Ok(call) => call,
         Err(e) => return Promise::reject(&e.to_js()),
@@ -176,11 +193,26 @@ fn launch(inner: &Rc<Inner>, call: Result<Call, Error>, convert: Convert) -> Pro
     let inner = inner.clone();
     spawn(async move {
         let json = inner.transport.send(&call).await?;
-        convert(json).map_err(|error| Error::Decode {
+        let out = convert(json).map_err(|error| Error::Decode {
             method: call.method.as_str(),
             path: call.path.clone(),
             error,
-        })
+        })?;
+        if let Some(job) = job {
+            let ids = Reflect::get(&out, &JsValue::from_str("generations"))
+                .ok()
+                .map(|g| {
+                    js_sys::Array::from(&g)
+                        .iter()
+                        .filter_map(|g| {
+                            Reflect::get(&g, &JsValue::from_str("id")).ok()?.as_string()
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            inner.remember(&job, ids);
+        }
+        Ok(out)
     })
 }
 
@@ -218,6 +250,26 @@ pub(crate) fn job_id_arg(argument: &str, id: &JsValue) -> Result<JobId, Error> {
 }
 
 impl Inner {
+    /// Remembers that these generations belong to `job`.
+    pub fn remember(&self, job: &JobId, generation_ids: impl IntoIterator<Item = String>) {
+        let mut images = self.images.borrow_mut();
+        for id in generation_ids {
+            images.retain(|(g, _)| *g != id);
+            images.push((id, job.clone()));
+        }
+        let excess = images.len().saturating_sub(IMAGES_REMEMBERED);
+        images.drain(..excess);
+    }
+
+    /// The job a generation was seen in, if remembered.
+    pub fn job_of(&self, generation_id: &str) -> Option<JobId> {
+        self.images
+            .borrow()
+            .iter()
+            .find(|(g, _)| g == generation_id)
+            .map(|(_, j)| j.clone())
+    }
+
     /// A call with the client's defaults and the caller's overrides.
     pub fn call(
         &self,
@@ -327,6 +379,7 @@ impl HordeClient {
         Ok(HordeClient {
             inner: Rc::new(Inner {
                 transport: Transport::new(settings, o.fetch),
+                images: RefCell::new(Vec::new()),
             }),
         })
     }
@@ -554,8 +607,9 @@ impl HordeClient {
 
     /// The bytes of a generation's image, whether `img` is a URL or base64.
     ///
-    /// Sends no API key and no custom header to the image host. With `options.jobId`, an
-    /// expired URL (the Horde's URLs last 30 minutes) is refreshed once through a status call.
+    /// Sends no API key and no custom header to the image host. An expired URL (the Horde's URLs
+    /// last 30 minutes) is refreshed once through a status call, for a generation this client
+    /// fetched itself or given `options.jobId`.
     /// Rejects with `HordeImageUnavailableError` for `"N/A"`, an error answer, or bytes that
     /// are not an image; censored images resolve, with `censored: true`.
     #[wasm_bindgen(js_name = downloadImage, unchecked_return_type = "Promise<DownloadedImage>")]

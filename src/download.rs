@@ -25,7 +25,8 @@ pub struct DownloadOptions {
     #[tsify(optional)]
     pub timeout_ms: Option<f64>,
     /// The request id the generation belongs to. With it, an expired URL (403) is refreshed
-    /// once through a status call.
+    /// once through a status call. Not needed for a generation this client fetched itself
+    /// (it remembers the job of the last 1024 generations it saw).
     #[tsify(optional)]
     pub job_id: Option<String>,
 }
@@ -94,7 +95,8 @@ pub async fn download(
         Some(id) => {
             Some(JobId::parse(id).map_err(|e| Error::invalid("options.jobId", e.to_string()))?)
         }
-        None => None,
+        // A generation this client has seen in a status answer: its job is known.
+        None => inner.job_of(&generation.id),
     };
     let unavailable = |reason: String, status: Option<u16>| Error::ImageUnavailable {
         generation_id: generation.id.clone(),

@@ -45,6 +45,11 @@ extern "C" {
     ) -> Promise;
     #[wasm_bindgen(js_name = readText)]
     fn read_text_js(response: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = readJson)]
+    fn read_json_js(response: &JsValue) -> Promise;
+    /// Whether a thrown value is a `SyntaxError` (a body that is not JSON).
+    #[wasm_bindgen(js_name = isSyntaxError)]
+    pub fn is_syntax_error(e: &JsValue) -> bool;
     #[wasm_bindgen(js_name = readBytes)]
     fn read_bytes_js(response: &JsValue) -> Promise;
     /// A response header.
@@ -112,6 +117,11 @@ pub async fn read_text(response: &JsValue) -> Result<js_sys::JsString, JsValue> 
     let v = JsFuture::from(read_text_js(response)).await?;
     v.dyn_into::<js_sys::JsString>()
         .map_err(|_| JsValue::from_str("the body is not text"))
+}
+
+/// The body parsed as JSON by the platform (`response.json()`).
+pub async fn read_json(response: &JsValue) -> Result<JsValue, JsValue> {
+    JsFuture::from(read_json_js(response)).await
 }
 
 /// The body as bytes.

@@ -416,6 +416,10 @@ impl Job {
     }
 
     fn deliver(&mut self, status: &ImageGenerateStatusResponse) {
+        if let Some(id) = &self.id {
+            self.inner
+                .remember(id, status.generations.iter().map(|g| g.id.clone()));
+        }
         for g in status.generations.iter() {
             if !self.delivered.contains(&g.id) {
                 self.delivered.push(g.id.clone());

@@ -88,9 +88,10 @@ impl Route {
     }
 }
 
-/// The margin added to every window: 5 % plus 150 ms, for latency jitter and clock skew.
+/// The margin added to every window: 5 % plus 250 ms, for latency jitter, timer lag on a busy
+/// machine, and clock skew.
 pub fn padded_window(window_ms: f64) -> f64 {
-    window_ms * 1.05 + 150.0
+    window_ms * 1.05 + 250.0
 }
 
 #[derive(Debug, Default)]
@@ -155,6 +156,20 @@ impl Limiter {
             .iter_mut()
             .find(|(k, _)| k == key)
             .map(|(_, b)| b)
+    }
+
+    /// Records that a reservation was used late, at `actual` (a busy event loop woke the caller
+    /// after its slot): later reservations are then computed from when it really went.
+    pub fn confirm(&mut self, key: &str, reserved: f64, actual: f64) {
+        if actual <= reserved {
+            return;
+        }
+        if let Some(bucket) = self.find(key) {
+            if let Some(i) = bucket.sends.iter().rposition(|&t| t == reserved) {
+                bucket.sends[i] = actual;
+                bucket.sends.sort_by(f64::total_cmp);
+            }
+        }
     }
 
     /// Gives back a reservation that was never used (the caller aborted while waiting).
@@ -275,6 +290,19 @@ mod tests {
         for offset in [0.0, 1.0, 17_000.0, 59_999.0] {
             assert!(max_in_fixed_windows(&a, 60_000.0, offset) <= 10);
         }
+    }
+
+    #[test]
+    fn a_late_send_pushes_the_next_reservations() {
+        let mut l = Limiter::new();
+        let a = l.reserve("k", SUBMIT, 0.0);
+        let b = l.reserve("k", SUBMIT, 0.0);
+        assert_eq!((a, b), (0.0, 0.0));
+        // Both went out 400 ms late: the third waits a full window from then, not from 0.
+        l.confirm("k", a, 400.0);
+        l.confirm("k", b, 400.0);
+        let c = l.reserve("k", SUBMIT, 500.0);
+        assert!(c >= 400.0 + padded_window(1_000.0), "{c}");
     }
 
     #[test]
