@@ -356,6 +356,23 @@ impl Inner {
     }
 }
 
+impl HordeClient {
+    /// The call of a job request built by `make` from the `id` argument, and that job id.
+    fn job_call<R: HordeRequest>(
+        &self,
+        id: &JsValue,
+        options: &JsValue,
+        make: fn(JobId) -> R,
+    ) -> (Result<Call, Error>, Option<JobId>) {
+        let job = job_id_arg("id", id);
+        let call = job.clone().and_then(|id| {
+            let opts: RequestOptions = decode_options("options", options)?;
+            self.inner.request_call(&make(id), &opts)
+        });
+        (call, job.ok())
+    }
+}
+
 #[wasm_bindgen]
 impl HordeClient {
     /// Creates a client. Throws `HordeInvalidArgumentError` for an invalid option (an unknown
@@ -444,12 +461,13 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let call = job_id_arg("id", &id).and_then(|id| {
-            let opts: RequestOptions = decode_options("options", &options)?;
-            self.inner
-                .request_call(&ImageGenerateStatusRequest::for_job(id), &opts)
-        });
-        launch(&self.inner, call, convert::<ImageGenerateStatusResponse>)
+        let (call, job) = self.job_call(&id, &options, ImageGenerateStatusRequest::for_job);
+        launch_for(
+            &self.inner,
+            call,
+            convert::<ImageGenerateStatusResponse>,
+            job,
+        )
     }
 
     /// `DELETE /v2/generate/status/{id}`: cancels a request and returns its status just
@@ -464,12 +482,13 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let call = job_id_arg("id", &id).and_then(|id| {
-            let opts: RequestOptions = decode_options("options", &options)?;
-            self.inner
-                .request_call(&DeleteImageGenerateRequest::for_job(id), &opts)
-        });
-        launch(&self.inner, call, convert::<ImageGenerateStatusResponse>)
+        let (call, job) = self.job_call(&id, &options, DeleteImageGenerateRequest::for_job);
+        launch_for(
+            &self.inner,
+            call,
+            convert::<ImageGenerateStatusResponse>,
+            job,
+        )
     }
 
     /// `GET /v2/generate/check/{id}`: the progress of a request, without images. Cheap: 10 per
@@ -480,11 +499,7 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let call = job_id_arg("id", &id).and_then(|id| {
-            let opts: RequestOptions = decode_options("options", &options)?;
-            self.inner
-                .request_call(&ImageGenerateCheckRequest::for_job(id), &opts)
-        });
+        let (call, _) = self.job_call(&id, &options, ImageGenerateCheckRequest::for_job);
         launch(&self.inner, call, convert::<ImageGenerateCheckResponse>)
     }
 
@@ -509,23 +524,31 @@ impl HordeClient {
                 .unwrap_or(JsValue::UNDEFINED)
         };
         let kind = field("kind").as_string().unwrap_or_default();
-        let prepared = job_id_arg("request.id", &field("id")).and_then(|id| {
-            let opts: RequestOptions = decode_options("options", &options)?;
-            let inner = &self.inner;
-            match kind.as_str() {
-                "ImageGenerateStatusRequest" => Ok((inner.request_call(&ImageGenerateStatusRequest::for_job(id), &opts)?, convert::<ImageGenerateStatusResponse> as Convert)),
-                "DeleteImageGenerateRequest" => Ok((inner.request_call(&DeleteImageGenerateRequest::for_job(id), &opts)?, convert::<ImageGenerateStatusResponse> as Convert)),
-                "ImageGenerateCheckRequest" => Ok((inner.request_call(&ImageGenerateCheckRequest::for_job(id), &opts)?, convert::<ImageGenerateCheckResponse> as Convert)),
-                _ => Err(Error::invalid(
+        let (call, job, convert): (_, _, Convert) = match kind.as_str() {
+            "ImageGenerateStatusRequest" => {
+                let (c, j) =
+                    self.job_call(&field("id"), &options, ImageGenerateStatusRequest::for_job);
+                (c, j, convert::<ImageGenerateStatusResponse>)
+            }
+            "DeleteImageGenerateRequest" => {
+                let (c, j) =
+                    self.job_call(&field("id"), &options, DeleteImageGenerateRequest::for_job);
+                (c, j, convert::<ImageGenerateStatusResponse>)
+            }
+            "ImageGenerateCheckRequest" => {
+                let (c, _) =
+                    self.job_call(&field("id"), &options, ImageGenerateCheckRequest::for_job);
+                (c, None, convert::<ImageGenerateCheckResponse>)
+            }
+            _ => {
+                let e = Error::invalid(
                     "request",
                     "must be an ImageGenerateStatusRequest, DeleteImageGenerateRequest or ImageGenerateCheckRequest",
-                )),
+                );
+                return Promise::reject(&e.to_js());
             }
-        });
-        match prepared {
-            Ok((call, conv)) => launch(&self.inner, Ok(call), conv),
-            Err(e) => Promise::reject(&e.to_js()),
-        }
+        };
+        launch_for(&self.inner, call, convert, job)
     }
 
     /// `POST /v2/generate/async`: submits an image request and resolves to its id and the

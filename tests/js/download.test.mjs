@@ -46,6 +46,12 @@ test('an expired URL is refreshed once through a status call', async () => {
   assert.match(e.message, /jobId/);
   const again = await other.downloadImage(st.generations[0], { jobId });
   assert.equal(again.mimeType, 'image/webp');
+  // A client that fetched the status itself knows the job too.
+  const third = client(sim);
+  const fresh = await third.getImageStatus(jobId);
+  sim.inject(jobId, 'expire-images');
+  const viaStatus = await third.downloadImage(fresh.generations[0]);
+  assert.equal(viaStatus.mimeType, 'image/webp');
 });
 
 test('"N/A", broken base64, non-image bytes and bad arguments are typed errors', async () => {

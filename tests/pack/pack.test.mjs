@@ -70,10 +70,19 @@ test('a fresh Node project imports it and talks to the simulator', async () => {
 test('a Vite build bundles it, and the bundle runs in Chromium', async () => {
   writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>t</title><pre id="out">…</pre><script type="module" src="/main.js"></script>');
   writeFileSync(join(dir, 'main.js'), `
-    import { HordeClient } from 'horde-wasm';
+    import { HordeClient, HordeNotFoundError, HordeError } from 'horde-wasm';
     const c = new HordeClient({ baseUrl: new URLSearchParams(location.search).get('horde'), clientAgent: 'vite-test:0:tests' });
-    c.heartbeat().then((h) => { document.getElementById('out').textContent = 'heartbeat ' + h.message; },
-                        (e) => { document.getElementById('out').textContent = 'error ' + e.name + ' ' + e.message; });`);
+    const out = document.getElementById('out');
+    try {
+      const h = await c.heartbeat();
+      let caught = 'nothing';
+      try { await c.getImageStatus('00000000-0000-4000-8000-000000000000'); } catch (e) {
+        caught = (e instanceof HordeNotFoundError && e instanceof HordeError && e instanceof Error) ? e.name : 'wrong class ' + e;
+      }
+      out.textContent = 'heartbeat ' + h.message + ', ' + caught;
+    } catch (e) {
+      out.textContent = 'error ' + e.name + ' ' + e.message;
+    }`);
   const vite = join(root, 'node_modules/vite/bin/vite.js');
   const b = await run(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: dir });
   assert.equal(b.status, 0, b.stderr + b.stdout);
@@ -102,7 +111,7 @@ test('a Vite build bundles it, and the bundle runs in Chromium', async () => {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${server.address().port}/?horde=${encodeURIComponent(sim.baseUrl)}`);
     await page.waitForFunction(() => document.getElementById('out').textContent !== '…', null, { timeout: 15000 });
-    assert.equal(await page.textContent('#out'), 'heartbeat OK');
+    assert.equal(await page.textContent('#out'), 'heartbeat OK, HordeNotFoundError');
   } finally {
     await browser.close();
     server.close();
