@@ -36,6 +36,34 @@ export function sleep(ms, signal) {
   });
 }
 
+/**
+ * A wait that can be called off: `promise` resolves after `ms` or when `signal` aborts, and
+ * `cancel()` clears the timer and the listener (so nothing keeps Node alive).
+ */
+export class Wait {
+  constructor(ms, signal) {
+    this.signal = signal || null;
+    this.promise = new Promise((resolve) => {
+      this.resolve = resolve;
+    });
+    this.onAbort = () => this.finish();
+    this.timer = Number.isFinite(ms) ? setTimeout(() => this.finish(), Math.min(Math.max(0, ms), 2147483647)) : undefined;
+    if (this.signal) {
+      if (this.signal.aborted) this.finish();
+      else this.signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+  finish() {
+    this.cancel();
+    this.resolve();
+  }
+  cancel() {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.signal) this.signal.removeEventListener('abort', this.onAbort);
+  }
+}
+
 /** Whether `value` looks like an AbortSignal. */
 export function isAbortSignal(value) {
   return !!value && typeof value === 'object' && typeof value.aborted === 'boolean' &&
@@ -69,6 +97,10 @@ export class Deadline {
   get signal() {
     return this.controller.signal;
   }
+  abort() {
+    this.fire(2);
+    this.clear();
+  }
   reason() {
     return this.why;
   }
@@ -96,27 +128,41 @@ export function callFetch(fetchFn, url, method, headers, body, signal, redirect)
   }
 }
 
-/** Reads a response body as text, as a Promise even if `text` is missing or throws. */
-export function readText(response) {
-  try {
-    return Promise.resolve(response.text());
-  } catch (e) {
-    return Promise.reject(e);
-  }
 }
 
-/** Reads a response body as JSON, as a Promise even if `json` is missing or throws. */
-export function readJson(response) {
-  try {
-    return Promise.resolve(response.json());
-  } catch (e) {
-    return Promise.reject(e);
+/**
+ * Reads a response body as text, counting the bytes as they arrive (after any Content-Encoding
+ * was undone) and stopping past `limit`: a compressed or mislabelled body cannot grow beyond
+ * it. Resolves to the text, or to a number (the bytes read) when the limit was passed.
+ */
+export async function readLimited(response, limit) {
+  const body = response.body;
+  if (!body || typeof body.getReader !== 'function') {
+    const text = await response.text();
+    return text.length > limit ? text.length : text;
   }
-}
-
-/** Whether a thrown value is a SyntaxError (a body that is not JSON). */
-export function isSyntaxError(e) {
-  return e instanceof SyntaxError || (!!e && e.name === 'SyntaxError');
+  const reader = body.getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      reader.cancel().catch(() => {});
+      return total;
+    }
+    chunks.push(value);
+  }
+  const decoder = new TextDecoder();
+  if (chunks.length === 1) return decoder.decode(chunks[0]);
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  return decoder.decode(all);
 }
 
 /** Reads a response body as bytes. */

@@ -11,6 +11,7 @@
 //   js        node --test on the built package against the simulator
 //   types     tsc --strict on a consumer of the package's declarations
 //   pack      npm pack, installed in a fresh project: Node import and a Vite build in Chromium
+//   reliability  faults, hostile input, security and a 100-job load test against the simulator
 //   e2e, cli  the demo page in Chromium, and the command-line example
 //   size      the bundle budget (bench/size.mjs --check)
 //   fuzz      a short bounded fuzz run of the decoders and validators
@@ -123,7 +124,7 @@ await sim?.close();
 await stage('js', () => run(process.execPath, ['--test', 'tests/js/']));
 await stage('types', () => run(join(root, 'node_modules/.bin/tsc'), ['-p', 'tests/types']));
 await stage('pack', () => run(process.execPath, ['--test', 'tests/pack/']));
-for (const [name, dir] of [['e2e', 'tests/e2e/'], ['cli', 'tests/cli/']]) {
+for (const [name, dir] of [['reliability', 'tests/reliability/'], ['e2e', 'tests/e2e/'], ['cli', 'tests/cli/']]) {
   if (existsSync(join(root, dir))) await stage(name, () => run(process.execPath, ['--test', dir]));
 }
 if (existsSync(join(root, 'bench/size.mjs'))) await stage('size', () => run(process.execPath, ['bench/size.mjs', '--check']));

@@ -5,14 +5,15 @@ use crate::config::RawSettings;
 use crate::decode::decode_js;
 use crate::download::{download, DownloadOptions, GenerationRef};
 use crate::error::Error;
+use crate::guard::{submit_guarded, Submitted};
 use crate::ids::JobId;
 use crate::js_options::decode_options;
 use crate::jsval::{check_keys, FromJs, ToJs};
 use crate::lifecycle::{generate_images, GenerateOptions};
 use crate::models::{
-    ActiveModel, HeartbeatResponse, ImageGenerateAsyncRequest, ImageGenerateAsyncResponse,
-    ImageGenerateCheckResponse, ImageGenerateDryRunResponse, ImageGenerateStatusResponse,
-    ImageGenerationParams, ModelsQuery, UserDetails,
+    ActiveModel, HeartbeatResponse, ImageGenerateAsyncRequest, ImageGenerateCheckResponse,
+    ImageGenerateDryRunResponse, ImageGenerateStatusResponse, ImageGenerationParams, ModelsQuery,
+    UserDetails,
 };
 use crate::pacing::Route;
 use crate::query::models_query_string;
@@ -298,6 +299,7 @@ impl Inner {
             max_retries,
             signal: opts.signal.clone(),
             abort_in_flight: true,
+            deadline: None,
         })
     }
 
@@ -566,14 +568,40 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_param_type = "ImageGenerateAsyncRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let call = request_arg(&request).and_then(|request| {
+        let prepared = request_arg(&request).and_then(|request| {
             if request.dry_run == Some(true) {
                 return Err(Error::invalid("dry_run", "use estimateKudos for a dry run"));
             }
             let opts: RequestOptions = decode_options("options", &options)?;
-            self.inner.submit_call(request, &opts.signal, false)
+            let call = self.inner.submit_call(request, &opts.signal, false)?;
+            Ok((call, opts.signal))
         });
-        launch(&self.inner, call, convert::<ImageGenerateAsyncResponse>)
+        let (mut call, signal) = match prepared {
+            Ok(p) => p,
+            Err(e) => return Promise::reject(&e.to_js()),
+        };
+        let inner = self.inner.clone();
+        spawn(async move {
+            // The caller's timeout and signal end the wait; the request, once sent, runs to its
+            // answer, and a job it creates after the caller gave up is cancelled (see guard).
+            let timeout_ms = call.timeout_ms;
+            let stop = crate::js::Deadline::new(timeout_ms, &signal);
+            call.timeout_ms = timeout_ms.max(crate::lifecycle::SUBMIT_ATTEMPT_TIMEOUT_MS);
+            let outcome = submit_guarded(inner, call, &stop.signal(), 0.0).await;
+            let why = stop.reason();
+            stop.clear();
+            match outcome {
+                Submitted::Answered(r) => Ok(r?.to_js()),
+                Submitted::Stopped(_) if why == 1 => Err(Error::Timeout {
+                    method: "POST",
+                    path: SUBMIT_PATH.into(),
+                    timeout_ms,
+                }),
+                Submitted::Stopped(_) => Err(Error::Aborted {
+                    during: format!("POST {SUBMIT_PATH}"),
+                }),
+            }
+        })
     }
 
     /// A dry run of `POST /v2/generate/async`: the estimated total kudos cost of the request

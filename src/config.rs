@@ -220,6 +220,39 @@ pub fn validate_base_url(url: &str, allow_insecure: bool) -> Result<(String, Str
     if authority.contains('@') {
         return Err(Error::invalid(ARG, "must not contain credentials"));
     }
+    // Only the characters a URL needs, so that this parser and fetch's (which, for instance,
+    // ends the host at a backslash) cannot disagree on where the request goes.
+    let (host_part, port) = split_port(authority);
+    let host_ok = if let Some(v6) = host_part.strip_prefix('[') {
+        v6.strip_suffix(']').is_some_and(|h| {
+            !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        })
+    } else {
+        !host_part.is_empty()
+            && host_part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    };
+    if !host_ok {
+        return Err(Error::invalid(
+            ARG,
+            "has a host with characters a host name cannot have",
+        ));
+    }
+    if port.is_some_and(|p| p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(Error::invalid(ARG, "has a port that is not a number"));
+    }
+    if !path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~/%!$&'()*+,;=:@".contains(&b))
+    {
+        return Err(Error::invalid(
+            ARG,
+            "has a path with characters a URL cannot have",
+        ));
+    }
     let host = host_of(authority);
     if scheme == "http" && !allow_insecure && !is_loopback(&host) {
         return Err(Error::invalid(
@@ -236,6 +269,24 @@ pub fn validate_base_url(url: &str, allow_insecure: bool) -> Result<(String, Str
         ));
     }
     Ok((format!("{origin}{path}"), origin))
+}
+
+/// The host and the port (if any) of an authority, as written.
+fn split_port(authority: &str) -> (&str, Option<&str>) {
+    if authority.starts_with('[') {
+        match authority.find(']') {
+            Some(i) => {
+                let rest = &authority[i + 1..];
+                (&authority[..=i], rest.strip_prefix(':'))
+            }
+            None => (authority, None),
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    }
 }
 
 fn host_of(authority: &str) -> String {
@@ -310,6 +361,15 @@ mod tests {
             "https:///api",
             "https://aihorde.net/../api",
             "https://aihorde.net/api\r\nX: y",
+            "http://evil.example\\.localhost/api",
+            "http://127.0.0.1\\@evil.example/api",
+            "https://aihorde.net\\api",
+            "https://aihorde.net/a\\pi",
+            "http://127.0.0.1:70x1/api",
+            "http://127.0.0.1:/api",
+            "https://aih%6frde.net/api",
+            "https://[::1/api",
+            "https://aihorde.net/api<script>",
         ] {
             assert!(
                 validate_base_url(bad, false).is_err(),

@@ -22,6 +22,15 @@ extern "C" {
     #[wasm_bindgen(js_name = isAbortSignal)]
     pub fn is_abort_signal(value: &JsValue) -> bool;
 
+    /// A wait that can be called off (see `js/runtime.js`).
+    pub type Wait;
+    #[wasm_bindgen(constructor)]
+    pub fn new(ms: f64, signal: &JsValue) -> Wait;
+    #[wasm_bindgen(method, getter)]
+    pub fn promise(this: &Wait) -> Promise;
+    #[wasm_bindgen(method)]
+    pub fn cancel(this: &Wait);
+
     /// A per-attempt deadline (see `js/runtime.js`).
     pub type Deadline;
     #[wasm_bindgen(constructor)]
@@ -32,6 +41,9 @@ extern "C" {
     pub fn reason(this: &Deadline) -> u32;
     #[wasm_bindgen(method)]
     pub fn clear(this: &Deadline);
+    /// Fires the deadline's signal now (as an abort).
+    #[wasm_bindgen(method)]
+    pub fn abort(this: &Deadline);
 
     #[wasm_bindgen(js_name = callFetch)]
     fn call_fetch_js(
@@ -43,13 +55,8 @@ extern "C" {
         signal: &JsValue,
         redirect: &str,
     ) -> Promise;
-    #[wasm_bindgen(js_name = readText)]
-    fn read_text_js(response: &JsValue) -> Promise;
-    #[wasm_bindgen(js_name = readJson)]
-    fn read_json_js(response: &JsValue) -> Promise;
-    /// Whether a thrown value is a `SyntaxError` (a body that is not JSON).
-    #[wasm_bindgen(js_name = isSyntaxError)]
-    pub fn is_syntax_error(e: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = readLimited)]
+    fn read_limited_js(response: &JsValue, limit: f64) -> Promise;
     #[wasm_bindgen(js_name = readBytes)]
     fn read_bytes_js(response: &JsValue) -> Promise;
     /// A response header.
@@ -112,16 +119,19 @@ pub async fn fetch(
     .await
 }
 
-/// The body as text (a JS string, never copied into wasm).
-pub async fn read_text(response: &JsValue) -> Result<js_sys::JsString, JsValue> {
-    let v = JsFuture::from(read_text_js(response)).await?;
+/// The body as text, or `Err(Ok(bytes))` once more than `limit` bytes arrived.
+pub async fn read_limited(
+    response: &JsValue,
+    limit: f64,
+) -> Result<js_sys::JsString, Result<f64, JsValue>> {
+    let v = JsFuture::from(read_limited_js(response, limit))
+        .await
+        .map_err(Err)?;
+    if let Some(n) = v.as_f64() {
+        return Err(Ok(n));
+    }
     v.dyn_into::<js_sys::JsString>()
-        .map_err(|_| JsValue::from_str("the body is not text"))
-}
-
-/// The body parsed as JSON by the platform (`response.json()`).
-pub async fn read_json(response: &JsValue) -> Result<JsValue, JsValue> {
-    JsFuture::from(read_json_js(response)).await
+        .map_err(|_| Err(JsValue::from_str("the body is not text")))
 }
 
 /// The body as bytes.

@@ -5,6 +5,7 @@ use crate::cadence::{failure_delay_ms, next_check_delay_ms};
 use crate::client::{to_js, Inner, RequestOptions};
 use crate::decode::BODY_PATH;
 use crate::error::{Error, JobFailure};
+use crate::guard::{submit_guarded, Submitted};
 use crate::ids::JobId;
 use crate::js;
 use crate::models::{
@@ -29,6 +30,13 @@ pub const EXTRA_SLOW_WAIT_TIMEOUT_MS: f64 = 60.0 * 60_000.0;
 pub const DEFAULT_IMPOSSIBLE_TIMEOUT_MS: f64 = 60_000.0;
 /// Consecutive failed checks (each already retried by the transport) before giving up.
 pub const MAX_CHECK_FAILURES: u32 = 5;
+/// How long a submit already sent may still answer after an abort or a timeout, so that its job
+/// can be cancelled with the id known.
+pub const SUBMIT_GRACE_MS: f64 = 5_000.0;
+/// The shortest per-attempt timeout of a submit: a slow answer still brings the job's id.
+pub const SUBMIT_ATTEMPT_TIMEOUT_MS: f64 = 120_000.0;
+/// The longest a cancel (`DELETE`, with its retries) may take after an abort or a timeout.
+pub const CANCEL_BUDGET_MS: f64 = 8_000.0;
 /// Status slots per job kept free for the final status and one URL refresh.
 const STATUS_SPARE: u32 = 2;
 
@@ -230,33 +238,36 @@ impl Job {
         self.finish(&id).await
     }
 
-    /// Submits, waiting out `TooManyPrompts`; the POST itself is never aborted in flight, so
-    /// a job the server created is never orphaned (it is cancelled right after instead).
+    /// Submits, waiting out `TooManyPrompts`. The POST is never aborted in flight (see
+    /// [`crate::guard`]): after a stop it is given [`SUBMIT_GRACE_MS`] to answer, so that the
+    /// job can be cancelled here with its id known; after that, the guard cancels it.
     async fn submit(
         &mut self,
         request: ImageGenerateAsyncRequest,
     ) -> Result<ImageGenerateAsyncResponse, Error> {
-        let call = self
+        let mut call = self
             .inner
             .submit_call(request, &self.stop.signal(), false)?;
+        // The whole job's timeout bounds the wait; an attempt's own timeout only bounds a
+        // connection that went silent, so it must not cut a slow but live answer short.
+        call.timeout_ms = call.timeout_ms.max(SUBMIT_ATTEMPT_TIMEOUT_MS);
         let mut throttled = 0;
         loop {
-            match self
-                .inner
-                .send_typed::<ImageGenerateAsyncResponse>(&call)
-                .await
-            {
-                Ok(r) => return Ok(r),
-                Err(Error::Aborted { .. }) => return Err(self.stopped_error("submitting")),
-                Err(e) if e.rc() == Some("TooManyPrompts") => {
+            let stop = self.stop.signal();
+            match submit_guarded(self.inner.clone(), call.clone(), &stop, SUBMIT_GRACE_MS).await {
+                Submitted::Answered(Ok(r)) | Submitted::Stopped(Some(r)) => return Ok(r),
+                Submitted::Stopped(None) | Submitted::Answered(Err(Error::Aborted { .. })) => {
+                    return Err(self.stopped_error("submitting"))
+                }
+                Submitted::Answered(Err(e)) if e.rc() == Some("TooManyPrompts") => {
                     self.progress_submitting();
                     let delay = (5_000.0 * 2f64.powi(throttled.min(3))).min(30_000.0);
                     throttled += 1;
-                    if !js::sleep(delay, &self.stop.signal()).await {
+                    if !js::sleep(delay, &stop).await {
                         return Err(self.stopped_error("submitting"));
                     }
                 }
-                Err(e) => return Err(e),
+                Submitted::Answered(Err(e)) => return Err(e),
             }
         }
     }
@@ -403,10 +414,21 @@ impl Job {
         let request = DeleteImageGenerateRequest::for_job(id.clone());
         let opts = RequestOptions {
             signal: JsValue::UNDEFINED,
-            timeout_ms: Some(10_000.0),
+            timeout_ms: Some(5_000.0),
             max_retries: Some(3),
         };
-        match self.inner.send_request(&request, &opts).await {
+        let result = match self.inner.request_call(&request, &opts) {
+            Ok(mut call) => {
+                // The caller is usually aborting: the cancel, retries included, ends within
+                // CANCEL_BUDGET_MS, and its error (if any) goes to `cancelError`.
+                call.deadline = Some(js::now() + CANCEL_BUDGET_MS);
+                self.inner
+                    .send_typed::<ImageGenerateStatusResponse>(&call)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        match result {
             Ok(status) => {
                 self.deliver(&status);
                 (Some(status), None)

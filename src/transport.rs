@@ -17,6 +17,7 @@ use wasm_bindgen::prelude::*;
 pub const SIZE_PATH: &str = "(size)";
 
 /// One logical call (which may take several attempts).
+#[derive(Clone)]
 pub struct Call {
     /// The method.
     pub method: HttpMethod,
@@ -37,6 +38,10 @@ pub struct Call {
     /// Whether the signal may abort a request already sent. `false` for a submit: aborting it
     /// in flight could leave a job on the server that nobody knows the id of.
     pub abort_in_flight: bool,
+    /// A time (epoch ms) after which no attempt starts and no retry waits: the whole call,
+    /// retries and pacing included, ends by then with the last error (used for cancels, which
+    /// must not keep an aborting caller waiting).
+    pub deadline: Option<f64>,
 }
 
 impl Call {
@@ -103,6 +108,9 @@ impl Transport {
                 return Err(error);
             }
             let delay = retry_delay_ms(&error, attempt, call.route.windows_ms(), js::random());
+            if call.deadline.is_some_and(|d| js::now() + delay > d) {
+                return Err(error);
+            }
             if matches!(&error, Error::Api(e) if e.status == 429) {
                 // Everyone on this key waits, not just this call.
                 self.limiter
@@ -136,6 +144,14 @@ impl Transport {
             .limiter
             .borrow_mut()
             .reserve(&key, call.route.rules(), now);
+        if let Some(deadline) = call.deadline.filter(|&d| at > d) {
+            self.limiter.borrow_mut().release(&key, at);
+            return Err(Error::Timeout {
+                method: call.method.as_str(),
+                path: call.path.clone(),
+                timeout_ms: (deadline - now).max(0.0),
+            });
+        }
         if at > now && !js::sleep(at - now, &call.signal).await {
             self.limiter.borrow_mut().release(&key, at);
             return Err(Error::Aborted {
@@ -190,7 +206,11 @@ impl Transport {
         } else {
             JsValue::UNDEFINED
         };
-        let deadline = js::Deadline::new(call.timeout_ms, &outer);
+        let timeout_ms = match call.deadline {
+            Some(d) => call.timeout_ms.min((d - js::now()).max(1.0)),
+            None => call.timeout_ms,
+        };
+        let deadline = js::Deadline::new(timeout_ms, &outer);
         // A request that carries the key refuses redirects, so the key cannot follow one to
         // another origin (fetch keeps custom headers across redirects).
         let redirect = if call.with_key { "error" } else { "follow" };
@@ -200,7 +220,7 @@ impl Transport {
             (Failure::Platform(_), 1) | (Failure::Read(_), 1) => Error::Timeout {
                 method,
                 path: call.path.clone(),
-                timeout_ms: call.timeout_ms,
+                timeout_ms,
             },
             (Failure::Platform(_), 2) | (Failure::Read(_), 2) => Error::Aborted {
                 during: call.describe(),
@@ -266,39 +286,37 @@ impl Transport {
                 },
             })
         };
-        if (200..300).contains(&status) && declared.is_some() {
-            // The fast path for success answers of a known, acceptable size: the platform's
-            // own `json()`, which is quicker than `text()` and `JSON.parse` on large bodies.
-            return match js::read_json(&response).await {
-                Ok(v) => Ok(v),
-                Err(e) if js::is_syntax_error(&e) => Err(not_json(js::message_of(&e))),
-                Err(e) => Err(Failure::Read(js::message_of(&e))),
-            };
-        }
-        let text = js::read_text(&response)
-            .await
-            .map_err(|e| Failure::Read(js::message_of(&e)))?;
-        let len = f64::from(text.length());
-        if len > limit {
-            return Err(Failure::Done(too_large(method, &call.path, len, limit)));
-        }
+        let text = match js::read_limited(&response, limit).await {
+            Ok(text) => text,
+            Err(Ok(len)) => return Err(Failure::Done(too_large(method, &call.path, len, limit))),
+            Err(Err(e)) => return Err(Failure::Read(js::message_of(&e))),
+        };
         let parsed = js::parse_json(&text);
         if (200..300).contains(&status) {
             return parsed.ok_or_else(|| not_json(format!("{} characters", text.length())));
         }
         let body = parsed.map(|v| error_body(&v)).unwrap_or_default();
-        let message = body.message.unwrap_or_else(|| {
-            format!(
+        // The Horde echoes the key in some messages ("User with api_key '…' not found").
+        let key = self.settings.api_key.expose();
+        let message = match body.message {
+            Some(m) => redact(&m, key),
+            None => format!(
                 "the answer is not a Horde error body ({} characters{})",
                 text.length(),
                 content_type_note(&response)
-            )
+            ),
+        };
+        let errors = body.errors.map(|errors| {
+            errors
+                .into_iter()
+                .map(|(field, text)| (redact(&field, key), redact(&text, key)))
+                .collect()
         });
         Err(Failure::Done(Error::Api(Box::new(ApiError {
             status,
-            rc: body.rc,
+            rc: body.rc.map(|rc| redact(&rc, key)),
             message,
-            errors: body.errors,
+            errors,
             method,
             path: call.path.clone(),
             retry_after_ms: js::header(&response, "retry-after")
@@ -373,6 +391,14 @@ fn error_body(v: &JsValue) -> ErrorBody {
         rc: text("rc"),
         errors,
     }
+}
+
+/// `text` with every occurrence of the secret replaced by `[redacted]`.
+pub fn redact(text: &str, secret: &str) -> String {
+    if secret.is_empty() || !text.contains(secret) {
+        return text.to_owned();
+    }
+    text.replace(secret, "[redacted]")
 }
 
 /// Whether a signal (or undefined) has aborted.

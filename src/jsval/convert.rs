@@ -174,6 +174,11 @@ impl ToJs for u32 {
 
 impl FromJs for js_sys::JsString {
     fn from_js(v: JsValue) -> Result<Self, DeError> {
+        if v.is_string() && !js::well_formed(&v) {
+            return Err(DeError::custom_msg(
+                "invalid string: it holds a lone UTF-16 surrogate",
+            ));
+        }
         v.dyn_into().map_err(|v| type_error(&v, "a string"))
     }
 }

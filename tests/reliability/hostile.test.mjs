@@ -1,0 +1,403 @@
+// Issue 7, bad and hostile input through the WebAssembly decoders (the FromJs converters, not
+// serde): every field of every valid body given every wrong JSON type, deep nesting, very
+// large bodies (maxBodyBytes), lone UTF-16 surrogates, and hostile values from the caller.
+// Every outcome is a typed value or a HordeError naming the field, and the same client keeps
+// working afterwards (no wasm trap).
+//
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import zlib from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { horde, recordingFetch, settle, describe, watchProcess, startSim, client } from './util.mjs';
+
+const { HordeClient, HordeError, HordeDecodeError, HordeInvalidArgumentError, HordeImageUnavailableError } = horde;
+
+const processIssues = watchProcess();
+after(() => {
+  processIssues.stop();
+  assert.deepEqual(processIssues.map((x) => `${x.kind}: ${x.reason?.stack || x.reason}`), []);
+});
+
+const ID = '5a5ba3f5-8a2d-4a77-8c9f-3f7d3bc0d8a1';
+const fixture = (name) => JSON.parse(readFileSync(new URL(`../fixtures/sim/${name}`, import.meta.url), 'utf8'));
+
+/** A client whose fetch answers `next.body` (a string) with `next.init`; no pacing, no retry. */
+function scripted(opts = {}) {
+  const next = { body: '{}', init: {} };
+  const fetchFn = recordingFetch(async () => new Response(next.body, { status: 200, ...next.init }));
+  const c = new HordeClient({ baseUrl: 'http://127.0.0.1:9/api', apiKey: 'hostiletestkey00000001', fetch: fetchFn, pacing: false, maxRetries: 0, ...opts });
+  return { c, next, fetchFn };
+}
+
+// ----- the wire models, as the TypeScript declarations give them -----
+// Types: 'u32' (whole number ≥ 0), 'f64', 'bool', 'str', then { opt: T } (null/absent allowed),
+// { def: T } (null/absent is the default), [T] (array), or a model name.
+const MODELS = {
+  status: {
+    finished: 'u32', processing: 'u32', restarted: 'u32', waiting: 'u32', done: 'bool', faulted: 'bool',
+    wait_time: 'u32', queue_position: 'u32', kudos: 'f64', is_possible: 'bool',
+    generations: { def: ['generation'] }, shared: { def: 'bool' },
+  },
+  generation: {
+    id: 'str', img: 'str', seed: 'str', censored: 'bool', gen_metadata: { opt: ['metadata'] }, model: 'str',
+    state: 'str', worker_id: 'str', worker_name: 'str',
+  },
+  metadata: { type: 'str', value: 'str', ref: { opt: 'str' } },
+  check: {
+    finished: 'u32', processing: 'u32', restarted: 'u32', waiting: 'u32', done: 'bool', faulted: 'bool',
+    wait_time: 'u32', queue_position: 'u32', kudos: 'f64', is_possible: 'bool',
+  },
+  submitted: { id: 'str', kudos: 'f64', message: { opt: 'str' }, warnings: { def: ['warning'] } },
+  warning: { code: 'str', message: 'str' },
+  dryRun: { kudos: 'f64' },
+  user: {
+    username: 'str', id: 'f64', kudos: 'f64', concurrency: { opt: 'f64' }, trusted: { opt: 'bool' },
+    pseudonymous: { opt: 'bool' }, worker_count: { opt: 'f64' },
+  },
+  heartbeat: {
+    message: 'str', version: 'str', queue: { opt: 'f64' }, threads: { opt: 'f64' },
+    active_count: { opt: 'f64' }, db_connection: { opt: 'bool' },
+  },
+  model: { name: 'str', count: 'u32', performance: 'f64', queued: 'f64', jobs: 'f64', eta: 'f64', type: { opt: 'str' } },
+};
+
+// Each valid body, the call that decodes it, and its type.
+const CASES = [
+  ['status-r2.json', 'status', (c) => c.getImageStatus(ID)],
+  ['status-censored.json', 'status', (c) => c.deleteImageStatus(ID)],
+  ['status-base64.json', 'status', (c) => c.getImageStatus(ID)],
+  ['delete-before.json', 'status', (c) => c.deleteImageStatus(ID)],
+  ['check-done.json', 'check', (c) => c.checkImage(ID)],
+  ['async-202-no-worker.json', 'submitted', (c) => c.submitImage({ prompt: 'x' })],
+  ['dry-run.json', 'dryRun', (c) => c.estimateKudos({ prompt: 'x' })],
+  ['find-user.json', 'user', (c) => c.findUser()],
+  ['heartbeat.json', 'heartbeat', (c) => c.heartbeat()],
+  ['models.json', ['model'], (c) => c.listModels()],
+];
+
+const WRONG = [null, true, 7, -1, 1.5, 'text', [], {}];
+
+/** Whether a value of this JSON shape is acceptable for `type`. */
+function accepts(type, v) {
+  if (type === undefined) return true; // a field the model ignores
+  if (typeof type === 'object' && !Array.isArray(type)) {
+    if (v === null) return true;
+    return accepts(type.opt ?? type.def, v);
+  }
+  if (Array.isArray(type)) return Array.isArray(v) && v.every((x) => accepts(type[0], x));
+  switch (type) {
+    case 'u32': return typeof v === 'number' && Number.isInteger(v) && v >= 0;
+    case 'f64': return typeof v === 'number';
+    case 'bool': return typeof v === 'boolean';
+    case 'str': return typeof v === 'string';
+    default: {
+      // A model: an object whose known fields are all acceptable and present unless optional.
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+      return Object.entries(MODELS[type]).every(([k, t]) =>
+        (v[k] === undefined ? typeof t === 'object' && !Array.isArray(t) : accepts(t, v[k])));
+    }
+  }
+}
+
+/** The declared type at `path` (a list of keys and indexes) below `type`; undefined if ignored. */
+function typeAt(type, path) {
+  let t = type;
+  for (const step of path) {
+    if (t === undefined) return undefined;
+    if (typeof t === 'object' && !Array.isArray(t)) t = t.opt ?? t.def;
+    if (Array.isArray(t)) t = typeof step === 'number' ? t[0] : undefined;
+    else if (typeof t === 'string' && MODELS[t]) t = MODELS[t][step];
+    else return undefined;
+  }
+  return t;
+}
+
+/** Every path into a JSON value (lists of keys and indexes), the root excluded. */
+function paths(v, here = [], out = []) {
+  if (here.length) out.push(here);
+  if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...here, i], out));
+  else if (v && typeof v === 'object') for (const k of Object.keys(v)) paths(v[k], [...here, k], out);
+  return out;
+}
+
+/** A path as the SDK names it: `generations[0].seed`, `[1].name`. */
+const pathText = (path) => path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+
+function setAt(root, path, value) {
+  const copy = structuredClone(root);
+  let o = copy;
+  for (const s of path.slice(0, -1)) o = o[s];
+  o[path.at(-1)] = value;
+  return copy;
+}
+
+const kindOf = (v) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+
+test('every field of every body, given every wrong JSON type: typed result or HordeDecodeError at that path', async () => {
+  const { c, next } = scripted();
+  let checked = 0;
+  let rejected = 0;
+  for (const [file, type, call] of CASES) {
+    const base = fixture(file);
+    for (const path of paths(base)) {
+      const original = path.reduce((o, s) => o[s], base);
+      const declared = typeAt(type, path);
+      for (const wrong of WRONG) {
+        if (kindOf(wrong) === kindOf(original) && kindOf(wrong) !== 'number') continue;
+        const body = setAt(base, path, wrong);
+        next.body = JSON.stringify(body);
+        const out = await settle(call(c));
+        const where = `${file} ${pathText(path)} = ${JSON.stringify(wrong)}`;
+        checked += 1;
+        if (accepts(type, body) || declared === undefined) {
+          assert.ok(out.ok, `${where}: ${describe(out)}`);
+        } else {
+          assert.ok(out.error instanceof HordeDecodeError, `${where}: ${describe(out)}`);
+          const fp = out.error.fieldPath;
+          const p = pathText(path);
+          // `{}` for a model fails at its first missing field, inside the path.
+          assert.ok(fp === p || fp.startsWith(`${p}.`) || fp.startsWith(`${p}[`), `${where}: fieldPath ${fp}`);
+          assert.ok(out.error.message.includes(fp), out.error.message);
+          rejected += 1;
+        }
+      }
+    }
+  }
+  assert.ok(checked > 500 && rejected > 300, `${checked} cases, ${rejected} rejected`);
+  // The same client still decodes a valid body.
+  next.body = JSON.stringify(fixture('status-r2.json'));
+  assert.equal((await c.getImageStatus(ID)).generations.length, 2);
+});
+
+test('bodies that are not the right JSON value at all: fieldPath "." or "(body)"', async () => {
+  const { c, next } = scripted();
+  for (const [body, fp] of [['null', '.'], ['42', '.'], ['"text"', '.'], ['[]', '.'], ['true', '.'], ['', '(body)'],
+    ['{"finished": 1', '(body)'], ['<html>502</html>', '(body)'], ['\u0000', '(body)'], ['{}', 'finished']]) {
+    next.body = body;
+    for (const call of [() => c.getImageStatus(ID), () => c.checkImage(ID), () => c.heartbeat()]) {
+      const out = await settle(call());
+      assert.ok(out.error instanceof HordeDecodeError, `${JSON.stringify(body)}: ${describe(out)}`);
+      if (body !== '{}') assert.equal(out.error.fieldPath, fp, JSON.stringify(body));
+    }
+  }
+  next.body = JSON.stringify(fixture('check-done.json'));
+  assert.equal((await c.checkImage(ID)).done, true);
+});
+
+test('deep nesting (100 000 levels) in an unknown field and in known fields', async () => {
+  const { c, next } = scripted();
+  const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+  const deepObj = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
+  const status = JSON.stringify(fixture('status-r2.json'));
+  for (const d of [deep, deepObj]) {
+    // Unknown fields are ignored, however deep.
+    next.body = `{"zz_unknown": ${d}, ${status.slice(1)}`;
+    const ok = await settle(c.getImageStatus(ID));
+    assert.ok(ok.ok, describe(ok));
+    assert.equal(ok.value.zz_unknown, undefined, 'unknown fields are not passed through');
+    // Known fields fail at the first wrong level, naming it.
+    for (const [field, expected] of [['gen_metadata', 'generations[0].gen_metadata'], ['seed', 'generations[0].seed'], ['img', 'generations[0].img']]) {
+      const body = JSON.parse(status);
+      body.generations[0][field] = '__DEEP__';
+      next.body = JSON.stringify(body).replace('"__DEEP__"', d);
+      const bad = await settle(c.getImageStatus(ID));
+      assert.ok(bad.error instanceof HordeDecodeError, `${field}: ${describe(bad)}`);
+      assert.ok(bad.error.fieldPath.startsWith(expected), bad.error.fieldPath);
+    }
+    next.body = `[${d}]`;
+    const models = await settle(c.listModels());
+    assert.ok(models.error instanceof HordeDecodeError);
+    assert.ok(models.error.fieldPath.startsWith('[0]'), models.error.fieldPath);
+    next.body = d;
+    assert.ok((await settle(c.heartbeat())).error instanceof HordeDecodeError);
+  }
+  next.body = JSON.stringify(fixture('heartbeat.json'));
+  assert.equal((await c.heartbeat()).message, 'OK');
+});
+
+test('deep, circular and huge values from the caller are rejected before sending', async () => {
+  const { c, fetchFn } = scripted();
+  const deep = {};
+  let cur = deep;
+  for (let i = 0; i < 100_000; i++) {
+    cur.a = {};
+    cur = cur.a;
+  }
+  const circular = {};
+  circular.self = circular;
+  const deepArray = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+  for (const [request, argument] of [
+    [{ prompt: 'x', params: { special: deep } }, 'request'],
+    [{ prompt: 'x', params: { special: circular } }, 'request'],
+    [{ prompt: 'x', models: deepArray }, 'models[0]'],
+    [{ prompt: 'x', params: { loras: deepArray } }, 'params.loras[0]'],
+    [{ prompt: 'x'.repeat(10), params: { n: 2 ** 53 } }, 'params.n'],
+    [{ prompt: Array(8000).fill('w').join(' ') }, 'prompt'],
+  ]) {
+    for (const call of [() => c.submitImage(request), () => c.estimateKudos(request), () => c.generateImages(request)]) {
+      const out = await settle(call());
+      assert.ok(out.error instanceof HordeInvalidArgumentError, describe(out));
+      assert.equal(out.error.argument, argument);
+    }
+  }
+  assert.equal(fetchFn.calls.length, 0, 'nothing was sent');
+});
+
+// ----- very large bodies -----
+
+test('maxBodyBytes: a clear error with or without Content-Length, and the same client keeps working', async () => {
+  const { c, next } = scripted({ maxBodyBytes: 1000 });
+  const status = JSON.stringify(fixture('status-r2.json'));
+  assert.ok(status.length > 1000);
+  for (const init of [{}, { headers: { 'Content-Length': String(Buffer.byteLength(status)) } }]) {
+    next.body = status;
+    next.init = init;
+    const bad = await settle(c.getImageStatus(ID));
+    assert.ok(bad.error instanceof HordeDecodeError, describe(bad));
+    assert.equal(bad.error.fieldPath, '(size)');
+    assert.match(bad.error.message, /maxBodyBytes \(1000\)/);
+  }
+  next.init = {};
+  next.body = JSON.stringify(fixture('check-done.json'));
+  assert.equal((await c.checkImage(ID)).done, true);
+});
+
+test('a body over the default limit (64 MiB) is refused, and wasm memory does not grow with it', async () => {
+  const { c, next } = scripted();
+  const before = horde.wasmMemoryBytes();
+  next.body = `{"zz": "${'x'.repeat(70 * 1024 * 1024)}", ${JSON.stringify(fixture('check-done.json')).slice(1)}`;
+  const bad = await settle(c.checkImage(ID));
+  next.body = '';
+  assert.ok(bad.error instanceof HordeDecodeError, describe(bad));
+  assert.equal(bad.error.fieldPath, '(size)');
+  assert.ok(horde.wasmMemoryBytes() - before < 2 * 1024 * 1024, `wasm memory ${before} → ${horde.wasmMemoryBytes()}`);
+  next.body = JSON.stringify(fixture('check-done.json'));
+  assert.equal((await c.checkImage(ID)).done, true);
+});
+
+test('maxBodyBytes against the simulator: a status with base64 images over the limit', async () => {
+  const sim = await startSim({ rateLimits: false });
+  try {
+    const small = client(sim, { maxBodyBytes: 2000 });
+    const { id } = await small.submitImage({ prompt: 'big body', r2: false, params: { n: 2, width: 512, height: 512, steps: 10 } });
+    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !(await small.checkImage(id)).done; i++) await new Promise((r) => setTimeout(r, 100));
+    const bad = await settle(small.getImageStatus(id));
+    assert.ok(bad.error instanceof HordeDecodeError, describe(bad));
+    assert.equal(bad.error.fieldPath, '(size)');
+    assert.equal((await small.heartbeat()).message, 'OK');
+    const st = await client(sim).getImageStatus(id);
+    assert.equal(st.generations.length, 2);
+  } finally {
+    await sim.close();
+  }
+});
+
+test('maxBodyBytes counts the decoded bytes of a compressed body (Content-Length is the compressed size)', async () => {
+  // A 20 MB JSON body, gzip-compressed to ~20 KB: fetch inflates it, Content-Length says 20 KB,
+  // and the json() fast path reads it whole without checking the decoded size.
+  const body = JSON.stringify({ ...fixture('check-done.json'), zz: 'x'.repeat(20_000_000) });
+  const gz = zlib.gzipSync(body);
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': gz.length });
+    res.end(gz);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const c = new HordeClient({ baseUrl: `http://127.0.0.1:${server.address().port}/api`, maxBodyBytes: 1_000_000, maxRetries: 0 });
+    const out = await settle(c.checkImage(ID));
+    assert.ok(out.error instanceof HordeDecodeError && out.error.fieldPath === '(size)',
+      `a ${body.length}-character body (${gz.length} bytes gzipped) with maxBodyBytes 1000000: ${describe(out)}`);
+  } finally {
+    server.close();
+  }
+});
+
+test('maxBodyBytes holds when Content-Length understates the body', async () => {
+  const { c, next } = scripted({ maxBodyBytes: 1000 });
+  next.body = JSON.stringify({ ...fixture('check-done.json'), zz: 'x'.repeat(100_000) });
+  next.init = { headers: { 'Content-Length': '200' } };
+  const out = await settle(c.checkImage(ID));
+  assert.ok(out.error instanceof HordeDecodeError && out.error.fieldPath === '(size)',
+    `a ${next.body.length}-character body declared as 200 bytes, maxBodyBytes 1000: ${describe(out)}`);
+});
+
+// ----- lone surrogates -----
+
+/** Every path of a body whose value is a string. */
+const stringPaths = (v) => paths(v).filter((p) => typeof p.reduce((o, s) => o[s], v) === 'string');
+
+test('lone UTF-16 surrogates in any string field: HordeDecodeError naming the field', async () => {
+  const { c, next } = scripted();
+  let checked = 0;
+  for (const [file, type, call] of CASES) {
+    const base = fixture(file);
+    for (const path of stringPaths(base)) {
+      if (typeAt(type, path) === undefined) continue; // ignored fields
+      if (path.at(-1) === 'img') continue; // img has its own test below
+      for (const lone of ['a\ud800b', '\udfff', 'x\ud83d']) {
+        next.body = JSON.stringify(setAt(base, path, lone));
+        assert.ok(next.body.includes('\\ud'), 'JSON.stringify escapes lone surrogates');
+        const out = await settle(call(c));
+        assert.ok(out.error instanceof HordeDecodeError, `${file} ${pathText(path)}: ${describe(out)}`);
+        assert.equal(out.error.fieldPath, pathText(path));
+        assert.match(out.error.message, /surrogate/);
+        checked += 1;
+      }
+    }
+  }
+  assert.ok(checked > 50, `${checked}`);
+  // A well-formed pair is fine, and the client keeps working.
+  next.body = JSON.stringify(setAt(fixture('heartbeat.json'), ['message'], 'OK \ud83d\ude00'));
+  assert.equal((await c.heartbeat()).message, 'OK \ud83d\ude00');
+});
+
+test('a lone surrogate in generations[].img is rejected like in any other string', async () => {
+  const { c, next } = scripted();
+  for (const file of ['status-r2.json', 'status-base64.json']) {
+    const base = fixture(file);
+    next.body = JSON.stringify(setAt(base, ['generations', 0, 'img'], `${base.generations[0].img}\ud800`));
+    const out = await settle(c.getImageStatus(ID));
+    assert.ok(out.error instanceof HordeDecodeError && out.error.fieldPath === 'generations[0].img',
+      `${file}: ${describe(out)}`);
+  }
+});
+
+test('lone surrogates from the caller are rejected before sending', async () => {
+  const { c, fetchFn } = scripted();
+  for (const [request, argument] of [
+    [{ prompt: 'a\ud800' }, 'prompt'],
+    [{ prompt: 'x', models: ['\udc00'] }, 'models[0]'],
+    [{ prompt: 'x', params: { seed: '\ud800' } }, 'params.seed'],
+    [{ prompt: 'x', params: { loras: [{ name: 'l\ud800' }] } }, 'params.loras[0].name'],
+  ]) {
+    const out = await settle(c.submitImage(request));
+    assert.ok(out.error instanceof HordeInvalidArgumentError, describe(out));
+    assert.equal(out.error.argument, argument);
+  }
+  for (const id of [`${ID.slice(0, 35)}\ud800`, `\ud800${ID}`]) {
+    const out = await settle(c.getImageStatus(id));
+    assert.ok(out.error instanceof HordeInvalidArgumentError);
+  }
+  assert.equal(fetchFn.calls.length, 0);
+});
+
+// ----- hostile generation objects for downloadImage -----
+
+test('downloadImage with hostile generation objects: typed errors, nothing fetched that is not http(s)', async () => {
+  const { c, fetchFn } = scripted();
+  const gen = (img, extra = {}) => ({ id: 'g', img, seed: '1', censored: false, model: 'm', state: 'ok', worker_id: 'w', worker_name: 'n', ...extra });
+  for (const g of [
+    gen('N/A'), gen(''), gen('not base64 !!!'), gen('javascript:alert(1)'), gen('file:///etc/passwd'),
+    gen('data:image/webp;base64,UklGR'), gen('aGVsbG8='), gen('\ud800'), gen('http://a b/'),
+    gen('https://x\r\n.example/'), gen(42), gen(null), gen({ toString: () => 'https://evil.example/' }),
+    { img: 'aGVsbG8=' }, null, 'https://r2.example/x.webp', [], gen('https://r2.example/x.webp', { id: 5 }),
+  ]) {
+    const out = await settle(c.downloadImage(g));
+    assert.ok(!out.ok, `${JSON.stringify(g)} resolved`);
+    assert.ok(out.error instanceof HordeError, `${JSON.stringify(g)}: ${describe(out)}`);
+    assert.ok(out.error instanceof HordeImageUnavailableError || out.error instanceof HordeInvalidArgumentError, describe(out));
+  }
+  assert.ok(fetchFn.calls.every((x) => /^https?:\/\//.test(x.url)), JSON.stringify(fetchFn.calls.map((x) => x.url)));
+});

@@ -1,0 +1,45 @@
+// A scenario run in a process of its own, for the fault tests whose outcome may take minutes
+// (the parent kills this process at its deadline, timers and all). Prints one JSON line:
+// { scenario, settled, error, cancelError, msAfterAbort }.
+//
+//   node tests/reliability/probe.mjs cancel-429     abort a job while every DELETE answers 429
+//   node tests/reliability/probe.mjs cancel-hang    abort a job while every DELETE hangs
+import { startSim, client, describe, settle } from './util.mjs';
+
+const scenario = process.argv[2];
+const deleteFaults = {
+  // A rate-limit 429 without Retry-After (what a browser always sees: the Horde exposes no
+  // headers to CORS).
+  'cancel-429': { fault: '429' },
+  // A server that accepts the DELETE and never answers.
+  'cancel-hang': { fault: 'slow', delayMs: 600_000 },
+};
+if (!deleteFaults[scenario]) {
+  console.error(`unknown scenario ${scenario}`);
+  process.exit(2);
+}
+
+const sim = await startSim({ seed: 3 });
+sim.setConfig({ workers: 0 }); // the job waits in the queue until cancelled
+sim.addFault({ method: 'DELETE', path: '/v2/generate/status/', times: 0, ...deleteFaults[scenario] });
+const c = client(sim);
+const ac = new AbortController();
+let abortedAt = 0;
+const outcome = await settle(c.generateImages({ prompt: 'cancel me' }, {
+  signal: ac.signal,
+  onProgress: () => {
+    if (!abortedAt) {
+      abortedAt = Date.now();
+      ac.abort();
+    }
+  },
+}));
+const result = {
+  scenario,
+  settled: describe(outcome),
+  cancelError: outcome.error?.cancelError?.message,
+  msAfterAbort: Date.now() - abortedAt,
+};
+console.log(JSON.stringify(result));
+await sim.close();
+process.exit(0);
