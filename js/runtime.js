@@ -128,8 +128,6 @@ export function callFetch(fetchFn, url, method, headers, body, signal, redirect)
   }
 }
 
-}
-
 /**
  * Reads a response body as text, counting the bytes as they arrive (after any Content-Encoding
  * was undone) and stopping past `limit`: a compressed or mislabelled body cannot grow beyond

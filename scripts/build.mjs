@@ -73,10 +73,15 @@ function stripComments(dir) {
   const ts = createRequire(import.meta.url)(join(root, 'node_modules/typescript'));
   for (const file of [...readdirSync(dir).filter((f) => f.endsWith('.js')).map((f) => join(dir, f)), ...listJs(join(dir, 'snippets'))]) {
     const src = readFileSync(file, 'utf8');
-    const out = ts.transpileModule(src, {
+    const { outputText, diagnostics } = ts.transpileModule(src, {
       compilerOptions: { removeComments: true, target: ts.ScriptTarget.ESNext, module: ts.ModuleKind.ESNext },
-    }).outputText;
-    writeFileSync(file, out);
+      reportDiagnostics: true,
+    });
+    if (diagnostics?.length) {
+      const text = diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ');
+      throw new Error(`${file}: ${text}`);
+    }
+    writeFileSync(file, outputText);
   }
 }
 

@@ -92,6 +92,10 @@ pub async fn submit_guarded(
 ) -> Submitted {
     // The task's own signal only stops its pacing and retry waits (nothing is sent then); a
     // request in flight always runs to its answer.
+    if crate::transport::aborted(stop) {
+        // Stopped before anything was sent.
+        return Submitted::Stopped(None);
+    }
     let retries = js::Deadline::new(f64::INFINITY, &JsValue::UNDEFINED);
     call.signal = retries.signal();
     call.abort_in_flight = false;
