@@ -34,7 +34,8 @@ export async function build({ quiet = false } = {}) {
     cwd: root,
     env: { ...process.env, RUSTFLAGS: rustflags },
   });
-  const input = join(root, 'target/wasm32-unknown-unknown/release/horde_wasm.wasm');
+  const targetDir = process.env.CARGO_TARGET_DIR || join(root, 'target');
+  const input = join(targetDir, 'wasm32-unknown-unknown/release/horde_wasm.wasm');
   const pkg = join(root, 'pkg');
   rmSync(pkg, { recursive: true, force: true });
   for (const [dir, target] of TARGETS) {
