@@ -141,7 +141,7 @@ export async function run({ quick = false } = {}) {
     notes: [
       `Budget (CI): web build wasm + glue ≤ ${bytes(BUDGET)} gzip: ${bytes(web.total.gzip)} — ${over ? `OVER by ${bytes(web.total.gzip - BUDGET)}` : 'within'}. Target of the performance issue: ≤ ${bytes(TARGET)} — ${web.total.gzip > TARGET ? `missed by ${bytes(web.total.gzip - TARGET)}` : 'met'}.`,
     ],
-    raw: { env, web, wasmInside: inside, viteVersion, sdkApp, aiApp, budget: BUDGET },
+    raw: { env, web, wasmInside: inside, viteVersion, sdkApp, aiApp, budget: BUDGET, target: TARGET },
   };
 }
 
