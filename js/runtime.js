@@ -15,28 +15,6 @@ export function now() {
 }
 
 /**
- * Resolves `true` after `ms`, or `false` as soon as `signal` aborts (at once if it already has).
- * The timer is cleared either way, so nothing keeps Node alive.
- */
-export function sleep(ms, signal) {
-  return new Promise((resolve) => {
-    if (signal && signal.aborted) return resolve(false);
-    let onAbort;
-    const timer = setTimeout(() => {
-      if (signal) signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, Math.min(Math.max(0, ms), 2147483647));
-    if (signal) {
-      onAbort = () => {
-        clearTimeout(timer);
-        resolve(false);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-  });
-}
-
-/**
  * A wait that can be called off: `promise` resolves after `ms` or when `signal` aborts, and
  * `cancel()` clears the timer and the listener (so nothing keeps Node alive).
  */
@@ -62,6 +40,14 @@ export class Wait {
     this.timer = undefined;
     if (this.signal) this.signal.removeEventListener('abort', this.onAbort);
   }
+}
+
+/**
+ * Resolves `true` after `ms`, or `false` as soon as `signal` aborts (at once if it already has).
+ * The timer is cleared either way, so nothing keeps Node alive.
+ */
+export function sleep(ms, signal) {
+  return new Wait(ms, signal).promise.then(() => !(signal && signal.aborted));
 }
 
 /** Whether `value` looks like an AbortSignal. */

@@ -4,6 +4,9 @@ import { startSimulator } from '../../sim/server.mjs';
 import * as horde from 'horde-wasm';
 
 export { horde, startSimulator };
+import { until, rejection } from '../js/helpers.mjs';
+
+export { until, rejection };
 
 export const TEST_KEY = 'simtestkey000000000001';
 export const AGENT = 'horde-wasm-reliability:0:tests';
@@ -30,27 +33,6 @@ export function recordingFetch(answer) {
   };
   f.calls = calls;
   return f;
-}
-
-/** Resolves when `pred()` is truthy, polling every `ms`; rejects after `timeout`. */
-export async function until(pred, { timeout = 15000, ms = 50, what = 'condition' } = {}) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = await pred();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, ms));
-  }
-}
-
-/** The rejection of a promise (throws if it resolves). */
-export async function rejection(p) {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** What a promise settled to: `{ ok: true, value }` or `{ ok: false, error }`. */
