@@ -50,8 +50,9 @@ impl Call {
         format!("{} {}", self.method.as_str(), self.path)
     }
 
+    /// What the call is, for errors (the same text as its limiter key).
     fn describe(&self) -> String {
-        format!("{} {}", self.method.as_str(), self.path)
+        self.limit_key()
     }
 }
 
@@ -168,6 +169,7 @@ impl Transport {
         if !self.settings.pacing {
             return true;
         }
+        // The same key as `Call::limit_key` of a call of this method and path.
         let key = format!("{} {}", method.as_str(), path);
         self.limiter
             .borrow_mut()
