@@ -8,6 +8,8 @@
 //! replayed first on every later run).
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use horde_wasm::config::{is_loopback, validate_base_url, validate_header_value, HeaderKind};
 use horde_wasm::decode::decode;
 use horde_wasm::error::{ApiError, Error};
@@ -42,16 +44,6 @@ fn config(default: u32) -> Config {
         ))),
         ..Config::default()
     }
-}
-
-macro_rules! fixture {
-    ($path:literal) => {
-        include_str!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/",
-            $path
-        ))
-    };
 }
 
 /// Every valid body the tests have, as (name, text).

@@ -3,6 +3,8 @@
 //! the seed's defaults and behaviour, and the generated TypeScript says what the README says.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use horde_wasm::decode::decode;
 use horde_wasm::models::*;
 use std::collections::HashSet;
@@ -18,16 +20,6 @@ fn parse_err<T: serde::de::DeserializeOwned + std::fmt::Debug>(
     json: &str,
 ) -> horde_wasm::decode::DecodeError {
     decode::<T, _>(&mut serde_json::Deserializer::from_str(json)).expect_err("must fail")
-}
-
-macro_rules! fixture {
-    ($path:literal) => {
-        include_str!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/",
-            $path
-        ))
-    };
 }
 
 #[test]

@@ -106,6 +106,17 @@ async fn control(method: &str, path: &str, body: Option<&str>) -> JsValue {
         .expect("simulator control call")
 }
 
+/// Makes the next request whose path contains `path` fail with `kind`.
+async fn fault(kind: &str, path: &str) {
+    fault_with(kind, path, "").await;
+}
+
+/// [`fault`] with extra JSON members (`,"delayMs":3000`).
+async fn fault_with(kind: &str, path: &str, extra: &str) {
+    let spec = format!(r#"{{"fault":"{kind}","path":"{path}","times":1{extra}}}"#);
+    control("POST", "/__sim/faults", Some(&spec)).await;
+}
+
 async fn requests_seen() -> f64 {
     num(&get(
         &control("GET", "/__sim/stats", None).await,
@@ -255,37 +266,16 @@ async fn server_errors_are_retried_then_typed() {
     let c = client();
     let id = submit(&c, r#"{"prompt":"retry me"}"#).await;
     // One 500, then the real answer: retried transparently.
-    control(
-        "POST",
-        "/__sim/faults",
-        Some(&format!(
-            r#"{{"fault":"500","path":"/v2/generate/check/{id}","times":1}}"#
-        )),
-    )
-    .await;
+    fault("500", &format!("/v2/generate/check/{id}")).await;
     ok(c.check_image(id.clone().into(), JsValue::UNDEFINED)).await;
     // 503 with retries off: a typed server error.
-    control(
-        "POST",
-        "/__sim/faults",
-        Some(&format!(
-            r#"{{"fault":"503","path":"/v2/generate/check/{id}","times":1}}"#
-        )),
-    )
-    .await;
+    fault("503", &format!("/v2/generate/check/{id}")).await;
     let e = err(c.check_image(id.clone().into(), obj(r#"{"maxRetries":0}"#))).await;
     assert_eq!(s(&get(&e, "name")), "HordeServerError");
     assert_eq!(num(&get(&e, "status")), 503.0);
     // A gateway's HTML page: in Node an API error with the status; in a browser the missing
     // CORS headers make it a connection error. Never a crash.
-    control(
-        "POST",
-        "/__sim/faults",
-        Some(&format!(
-            r#"{{"fault":"502-html","path":"/v2/generate/check/{id}","times":1}}"#
-        )),
-    )
-    .await;
+    fault("502-html", &format!("/v2/generate/check/{id}")).await;
     let e = err(c.check_image(id.clone().into(), obj(r#"{"maxRetries":0}"#))).await;
     if in_browser() {
         assert_eq!(s(&get(&e, "name")), "HordeConnectionError");
@@ -303,40 +293,16 @@ async fn broken_bodies_are_typed_and_retried() {
     let c = client();
     let id = submit(&c, r#"{"prompt":"cut me"}"#).await;
     let path = format!("/v2/generate/check/{id}");
-    control(
-        "POST",
-        "/__sim/faults",
-        Some(&format!(
-            r#"{{"fault":"truncate","path":"{path}","times":1}}"#
-        )),
-    )
-    .await;
+    fault("truncate", &path).await;
     let e = err(c.check_image(id.clone().into(), obj(r#"{"maxRetries":0}"#))).await;
     assert_eq!(s(&get(&e, "name")), "HordeDecodeError");
     assert_eq!(s(&get(&e, "fieldPath")), "(body)");
-    control(
-        "POST",
-        "/__sim/faults",
-        Some(&format!(
-            r#"{{"fault":"truncate","path":"{path}","times":1}}"#
-        )),
-    )
-    .await;
+    fault("truncate", &path).await;
     ok(c.check_image(id.clone().into(), JsValue::UNDEFINED)).await; // retried
-    control(
-        "POST",
-        "/__sim/faults",
-        Some(&format!(r#"{{"fault":"reset","path":"{path}","times":1}}"#)),
-    )
-    .await;
+    fault("reset", &path).await;
     let e = err(c.check_image(id.clone().into(), obj(r#"{"maxRetries":0}"#))).await;
     assert_eq!(s(&get(&e, "name")), "HordeConnectionError");
-    control(
-        "POST",
-        "/__sim/faults",
-        Some(&format!(r#"{{"fault":"reset","path":"{path}","times":1}}"#)),
-    )
-    .await;
+    fault("reset", &path).await;
     ok(c.check_image(id.into(), JsValue::UNDEFINED)).await; // retried
 }
 
@@ -345,14 +311,7 @@ async fn timeouts_and_aborts() {
     let c = client();
     let id = submit(&c, r#"{"prompt":"slowly"}"#).await;
     let path = format!("/v2/generate/check/{id}");
-    control(
-        "POST",
-        "/__sim/faults",
-        Some(&format!(
-            r#"{{"fault":"slow","path":"{path}","times":1,"delayMs":3000}}"#
-        )),
-    )
-    .await;
+    fault_with("slow", &path, r#","delayMs":3000"#).await;
     let e = err(c.check_image(
         id.clone().into(),
         obj(r#"{"maxRetries":0,"timeoutMs":300}"#),
@@ -361,14 +320,7 @@ async fn timeouts_and_aborts() {
     assert_eq!(s(&get(&e, "name")), "HordeTimeoutError");
     assert_eq!(num(&get(&e, "timeoutMs")), 300.0);
 
-    control(
-        "POST",
-        "/__sim/faults",
-        Some(&format!(
-            r#"{{"fault":"slow","path":"{path}","times":1,"delayMs":3000}}"#
-        )),
-    )
-    .await;
+    fault_with("slow", &path, r#","delayMs":3000"#).await;
     let ctl = controller();
     let opts = Object::new();
     Reflect::set(&opts, &"signal".into(), &get(&ctl, "signal")).unwrap();
@@ -384,24 +336,12 @@ async fn timeouts_and_aborts() {
 async fn rate_limit_429_is_retried_after_the_window() {
     let c = client();
     let id = submit(&c, r#"{"prompt":"limit me"}"#).await;
-    control(
-        "POST",
-        "/__sim/faults",
-        Some(&format!(
-            r#"{{"fault":"429","path":"/v2/generate/check/{id}","times":1}}"#
-        )),
-    )
-    .await;
+    fault("429", &format!("/v2/generate/check/{id}")).await;
     ok(c.check_image(id.clone().into(), JsValue::UNDEFINED)).await;
     let stats = c.stats();
     assert!(num(&get(&stats, "rateLimited")) >= 1.0);
     // TooManyPrompts (a 429 with rc) is not a rate limit and is not retried.
-    control(
-        "POST",
-        "/__sim/faults",
-        Some(r#"{"fault":"429-rc","path":"/v2/generate/async","times":1}"#),
-    )
-    .await;
+    fault("429-rc", "/v2/generate/async").await;
     let e = err(c.submit_image(obj(r#"{"prompt":"x"}"#), JsValue::UNDEFINED)).await;
     assert_eq!(s(&get(&e, "name")), "HordeRateLimitError");
     assert_eq!(s(&get(&e, "rc")), "TooManyPrompts");

@@ -3,6 +3,8 @@
 //! converter's keys are the TypeScript declaration's fields, so the two cannot drift apart.
 #![cfg(target_arch = "wasm32")]
 
+mod common;
+
 use horde_wasm::jsval::{from_js, to_js_value, FromJs, ToJs};
 use horde_wasm::models::*;
 use serde::{de::DeserializeOwned, Serialize};
@@ -16,16 +18,6 @@ use wasm_bindgen_test::*;
 extern "C" {
     fn parse(s: &str) -> JsValue;
     fn text(v: &JsValue) -> String;
-}
-
-macro_rules! fixture {
-    ($path:literal) => {
-        include_str!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/",
-            $path
-        ))
-    };
 }
 
 /// Decodes `json` both ways and compares what each encodes back.
