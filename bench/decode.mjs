@@ -146,15 +146,7 @@ async function interleave(fns, rounds, warmup) {
       samples[n].push(performance.now() - t0);
     }
   }
-  const times = Object.fromEntries(names.map((n) => [n, summary(samples[n])]));
-  const ratios = {};
-  const ratioOfMedians = {};
-  for (const n of names.filter((x) => x !== 'fetch')) {
-    const rs = samples[n].map((t, i) => t / samples.fetch[i]);
-    ratios[n] = { ...summary(rs), ci95: medianCI(rs) };
-    ratioOfMedians[n] = times[n].median / times.fetch.median;
-  }
-  return { times, ratios, ratioOfMedians, samples };
+  return compare(names, samples);
 }
 
 /** Rounds of `perBlock` back-to-back calls per contender (rotating order, natural GC). */
@@ -170,6 +162,11 @@ async function inBlocks(fns, blocks, perBlock) {
       samples[n].push((performance.now() - t0) / perBlock);
     }
   }
+  return compare(names, samples);
+}
+
+/** Medians per contender, and each one's per-round ratio to plain fetch. */
+function compare(names, samples) {
   const times = Object.fromEntries(names.map((n) => [n, summary(samples[n])]));
   const ratios = {};
   const ratioOfMedians = {};

@@ -204,11 +204,6 @@ impl Limiter {
         bucket.blocked_until = bucket.blocked_until.max(until);
     }
 
-    /// Drops a key's state (its job is over).
-    pub fn forget(&mut self, key: &str) {
-        self.buckets.retain(|(k, _)| k != key);
-    }
-
     /// Number of keys held (for tests and memory checks).
     pub fn len(&self) -> usize {
         self.buckets.len()
