@@ -39,3 +39,10 @@ pub mod jsval;
 mod lifecycle;
 #[cfg(target_arch = "wasm32")]
 pub mod transport;
+
+/// The allocator: talc, smaller in the module than the default dlmalloc.
+// SAFETY: wasm32-unknown-unknown without the atomics feature runs on one thread, which is what
+// `new_global` requires.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
