@@ -200,8 +200,7 @@ pub fn validate_base_url(url: &str, allow_insecure: bool) -> Result<(String, Str
             "must not contain white space or control characters",
         ));
     }
-    let (scheme, rest) = url
-        .split_once("://")
+    let (scheme, rest) = crate::text::split_once(url, "://")
         .ok_or_else(|| Error::invalid(ARG, "must be an absolute http(s) URL"))?;
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
@@ -211,7 +210,7 @@ pub fn validate_base_url(url: &str, allow_insecure: bool) -> Result<(String, Str
         return Err(Error::invalid(ARG, "must not have a query or a fragment"));
     }
     let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
+        Some(i) => (rest.get(..i).unwrap_or(rest), rest.get(i..).unwrap_or("")),
         None => (rest, ""),
     };
     if authority.is_empty() {
@@ -274,11 +273,12 @@ pub fn validate_base_url(url: &str, allow_insecure: bool) -> Result<(String, Str
 /// The host and the port (if any) of an authority, as written.
 fn split_port(authority: &str) -> (&str, Option<&str>) {
     if authority.starts_with('[') {
-        match authority.find(']') {
-            Some(i) => {
-                let rest = &authority[i + 1..];
-                (&authority[..=i], rest.strip_prefix(':'))
-            }
+        match authority.split_once(']') {
+            // `]` is one byte: the host is what precedes it, plus it.
+            Some((host, rest)) => (
+                authority.get(..host.len() + 1).unwrap_or(authority),
+                rest.strip_prefix(':'),
+            ),
             None => (authority, None),
         }
     } else {

@@ -17,6 +17,7 @@ pub mod requests;
 pub mod retry;
 #[cfg(target_arch = "wasm32")]
 pub mod status_fns;
+mod text;
 pub mod validate;
 
 #[cfg(target_arch = "wasm32")]

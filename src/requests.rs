@@ -55,7 +55,7 @@ pub trait HordeRequest {
     fn job_id(&self) -> &JobId;
     /// The path below the base URL, with the id filled in.
     fn path(&self) -> String {
-        Self::ENDPOINT.replace("{id}", self.job_id().as_str())
+        crate::text::replace(Self::ENDPOINT, "{id}", self.job_id().as_str())
     }
 }
 

@@ -397,10 +397,10 @@ fn error_body(v: &JsValue) -> ErrorBody {
 
 /// `text` with every occurrence of the secret replaced by `[redacted]`.
 pub fn redact(text: &str, secret: &str) -> String {
-    if secret.is_empty() || !text.contains(secret) {
+    if secret.is_empty() {
         return text.to_owned();
     }
-    text.replace(secret, "[redacted]")
+    crate::text::replace(text, secret, "[redacted]")
 }
 
 /// Whether a signal (or undefined) has aborted.

@@ -10,7 +10,7 @@ mod convert;
 mod de;
 mod ser;
 
-pub use convert::{check_keys, field, field_with, object, put, FromJs, ToJs};
+pub use convert::{check_keys, field, field_with, object, put, FromJs, Placeholder, ToJs};
 pub use de::{from_js, DeError};
 pub use ser::to_js_value;
 

@@ -114,6 +114,13 @@ macro_rules! open_enum {
         }
 
         #[cfg(target_arch = "wasm32")]
+        impl $crate::jsval::Placeholder for $name {
+            fn placeholder() -> Self {
+                Self::Other(String::new())
+            }
+        }
+
+        #[cfg(target_arch = "wasm32")]
         impl $crate::jsval::ToJs for $name {
             fn to_js(&self) -> ::wasm_bindgen::JsValue {
                 ::wasm_bindgen::JsValue::from_str(self.as_str())
