@@ -16,6 +16,10 @@ const TARGETS = [
   ['node', 'experimental-nodejs-module'],
   ['bundler', 'bundler'],
 ];
+// The passes: control flow rebuilt (flatten, rereloop), then -Os twice. Of the pass lists
+// tried (-Oz, -Os, -O2, with --converge, --gufa, twice), this one gave the smallest gzipped
+// module: about 0.8 KB below plain -Oz, though 1.5 % larger before compression.
+const WASM_OPT_PASSES = ['--flatten', '--rereloop', '-Os', '-Os'];
 // The features rustc enables for wasm32-unknown-unknown; wasm-opt must accept them.
 const WASM_OPT_FEATURES = [
   '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
@@ -43,7 +47,7 @@ export async function build({ quiet = false } = {}) {
     await must('wasm-bindgen', ['--target', target, '--out-dir', out, '--remove-name-section', '--remove-producers-section', input], { cwd: root });
     const wasm = join(out, 'horde_wasm_bg.wasm');
     // npm's binaryen, never Debian's wasm-opt 108 (its output breaks at load time).
-    await must(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', ...WASM_OPT_FEATURES, wasm, '-o', wasm], { cwd: root });
+    await must(join(root, 'node_modules/.bin/wasm-opt'), [...WASM_OPT_PASSES, ...WASM_OPT_FEATURES, wasm, '-o', wasm], { cwd: root });
   }
   await minifyWebGlue(join(pkg, 'web'));
   for (const [dir] of TARGETS.filter(([d]) => d !== 'web')) stripComments(join(pkg, dir));

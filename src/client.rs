@@ -366,12 +366,15 @@ impl HordeClient {
         options: &JsValue,
         make: fn(JobId) -> R,
     ) -> (Result<Call, Error>, Option<JobId>) {
-        let job = job_id_arg("id", id);
-        let call = job.clone().and_then(|id| {
-            let opts: RequestOptions = decode_options("options", options)?;
-            self.inner.request_call(&make(id), &opts)
-        });
-        (call, job.ok())
+        match job_id_arg("id", id) {
+            Ok(job) => {
+                let call = decode_options("options", options).and_then(|opts: RequestOptions| {
+                    self.inner.request_call(&make(job.clone()), &opts)
+                });
+                (call, Some(job))
+            }
+            Err(e) => (Err(e), None),
+        }
     }
 }
 

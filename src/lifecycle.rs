@@ -230,7 +230,7 @@ impl Job {
                 let (partial, cancel_error) = if cancel {
                     self.cancel(&id).await
                 } else {
-                    (self.last_status.clone(), None)
+                    (self.last_status.take(), None)
                 };
                 return Err(self.fail(e, partial.as_ref(), cancel_error));
             }
@@ -374,16 +374,16 @@ impl Job {
             Ok(s) => s,
             Err(Error::Aborted { .. }) => {
                 let e = self.stopped_error("fetching the final status");
-                let partial = self.last_status.clone();
+                let partial = self.last_status.take();
                 return Err(self.fail(e, partial.as_ref(), None));
             }
             Err(e) if e.status() == Some(404) => {
                 let e = self.expired(id);
-                let partial = self.last_status.clone();
+                let partial = self.last_status.take();
                 return Err(self.fail(e, partial.as_ref(), None));
             }
             Err(e) => {
-                let partial = self.last_status.clone();
+                let partial = self.last_status.take();
                 return Err(self.fail(e, partial.as_ref(), None));
             }
         };
@@ -433,7 +433,7 @@ impl Job {
                 self.deliver(&status);
                 (Some(status), None)
             }
-            Err(e) => (self.last_status.clone(), Some(e)),
+            Err(e) => (self.last_status.take(), Some(e)),
         }
     }
 

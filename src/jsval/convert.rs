@@ -87,27 +87,47 @@ pub fn field_with<T: FromJs + Placeholder>(
     if failed.is_some() {
         return T::placeholder();
     }
-    let v = Reflect::get(o, &key(name))
-        .map_err(|e| DeError::custom_msg(&format!("could not be read: {}", js::message_of(&e))))
-        .and_then(|v| {
-            if v.is_undefined() {
-                T::missing()
-            } else {
-                read(v)
-            }
-        });
+    let v = match raw_field(o, name) {
+        Ok(Some(v)) => read(v),
+        Ok(None) => T::missing(),
+        Err(e) => Err(e),
+    };
     v.unwrap_or_else(|e| {
-        *failed = Some(e.within_field(name));
+        record(failed, e, name);
         T::placeholder()
     })
+}
+
+/// Field `name` of `o`, `None` when undefined (the part of [`field_with`] that does not depend
+/// on the field's type, kept out of its many instances).
+#[inline(never)]
+fn raw_field(o: &Object, name: &'static str) -> Result<Option<JsValue>, DeError> {
+    match Reflect::get(o, &key(name)) {
+        Ok(v) if v.is_undefined() => Ok(None),
+        Ok(v) => Ok(Some(v)),
+        Err(e) => Err(DeError::custom_msg(&format!(
+            "could not be read: {}",
+            js::message_of(&e)
+        ))),
+    }
+}
+
+#[inline(never)]
+fn record(failed: &mut Option<DeError>, e: DeError, name: &'static str) {
+    *failed = Some(e.within_field(name));
 }
 
 /// Sets field `name` of `o` unless the value is absent.
 pub fn put<T: ToJs + ?Sized>(o: &Object, name: &'static str, value: &T) {
     if !value.is_absent() {
-        // Setting a property of a fresh plain object cannot fail.
-        let _ = Reflect::set(o, &key(name), &value.to_js());
+        set(o, name, value.to_js());
     }
+}
+
+/// Sets a property of a fresh plain object (which cannot fail).
+#[inline(never)]
+fn set(o: &Object, name: &'static str, value: JsValue) {
+    let _ = Reflect::set(o, &key(name), &value);
 }
 
 /// Rejects keys of `v` that are not in `known` (a misspelt option must not be ignored).
