@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { homedir } from 'node:os';
 import { createRequire } from 'node:module';
 import { root, ensureRust, ensureWasmBindgen, ensureNodeModules } from './lib/ensure.mjs';
-import { must } from './lib/sh.mjs';
+import { must, output } from './lib/sh.mjs';
 
 const TARGETS = [
   ['web', 'web'],
@@ -49,6 +49,7 @@ export async function build({ quiet = false } = {}) {
     // npm's binaryen, never Debian's wasm-opt 108 (its output breaks at load time).
     await must(join(root, 'node_modules/.bin/wasm-opt'), [...WASM_OPT_PASSES, ...WASM_OPT_FEATURES, wasm, '-o', wasm], { cwd: root });
   }
+  shortenWasmNames(join(pkg, 'web'));
   await minifyWebGlue(join(pkg, 'web'));
   for (const [dir] of TARGETS.filter(([d]) => d !== 'web')) stripComments(join(pkg, dir));
   writeWebEntry(join(pkg, 'web'));
@@ -91,6 +92,71 @@ function stripComments(dir) {
     }
     writeFileSync(file, outputText);
   }
+}
+
+/**
+ * Short names for the web build's wasm imports and exports. wasm-bindgen names them after the
+ * Rust items plus a hash (`__wbg_createError_deaf396da3a24798`, `hordeclient_generateImages`),
+ * and each name is written twice, in the module and in the glue; hashes do not compress.
+ * binaryen renames them (`--minify-imports-and-exports-and-modules`, all imports in one
+ * module) and prints the mapping, which is applied here to the glue and to the typings of the
+ * raw exports (`InitOutput`, `horde_wasm_bg.wasm.d.ts`). About 3.5 KB less gzipped. Every
+ * name is checked: the build fails if the glue does not match the module exactly.
+ */
+function shortenWasmNames(dir) {
+  const wasmFile = join(dir, 'horde_wasm_bg.wasm');
+  const out = output(join(root, 'node_modules/.bin/wasm-opt'), ['--minify-imports-and-exports-and-modules', ...WASM_OPT_FEATURES, wasmFile, '-o', wasmFile], { cwd: root, maxBuffer: 1 << 24 });
+  if (out === null) throw new Error('wasm-opt --minify-imports-and-exports-and-modules failed');
+  const map = JSON.parse(out.slice(out.indexOf('{')));
+  const modules = [...new Set(WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(wasmFile))).map((i) => i.module))];
+  if (modules.length !== 1) throw new Error(`expected the imports in one module, got ${modules.join(', ')}`);
+  const word = (name) => name.replace(/[$]/g, '\\$$');
+  const replaceAll = (text, pattern, to, what) => {
+    let n = 0;
+    const result = text.replace(pattern, () => { n++; return to; });
+    if (n === 0) throw new Error(`shortening wasm names: ${what} not found`);
+    return result;
+  };
+  const glue = join(dir, 'horde_wasm.js');
+  let js = readFileSync(glue, 'utf8');
+  // Imports: the glue's own import functions are renamed in place; the snippet functions are
+  // added to the same object (from their module namespace).
+  const own = map.imports.filter(([m]) => m === './horde_wasm_bg.js');
+  const snippet = map.imports.filter(([m]) => m !== './horde_wasm_bg.js');
+  for (const [, name, to] of own) js = replaceAll(js, new RegExp(`(?<=\\n\\s+)${word(name)}(?=: function)`, 'g'), to, `import ${name}`);
+  const snippetNs = new Map();
+  for (const m of js.matchAll(/^import \* as (import\d+) from "(\.\/snippets\/[^"]+)";?$/gm)) if (!snippetNs.has(m[2])) snippetNs.set(m[2], m[1]);
+  const added = snippet.map(([m, name, to]) => {
+    const ns = snippetNs.get(m);
+    if (!ns) throw new Error(`shortening wasm names: no namespace import of ${m}`);
+    return `${JSON.stringify(to)}: ${ns}[${JSON.stringify(name)}]`;
+  });
+  js = replaceAll(js, /return \{\n\s+__proto__: null,\n\s+"\.\/horde_wasm_bg\.js": import0,\n(?:\s+"\.\/snippets\/[^"]+": import\d+,\n)*\s+\};/,
+    `return { __proto__: null, ${JSON.stringify(modules[0])}: { ...import0, ${added.join(', ')} } };`, 'the import object');
+  // Exports: every `wasm.<name>` of the glue.
+  for (const [name, to] of map.exports) {
+    js = js.replace(new RegExp(`(?<=\\bwasm\\.)${word(name)}(?![\\w$])`, 'g'), () => to);
+  }
+  const left = [...js.matchAll(/\bwasm\.([A-Za-z_$][\w$]*)/g)].map((m) => m[1]).filter((n) => !map.exports.some(([, to]) => to === n));
+  if (left.length) throw new Error(`shortening wasm names: the glue uses exports the module lacks: ${[...new Set(left)].join(', ')}`);
+  writeFileSync(glue, js);
+  // The typings of the raw exports: the `InitOutput` interface, and horde_wasm_bg.wasm.d.ts.
+  const rename = (text, before, what) => {
+    // Not every export is typed (`__abort_handler` is not); every typed one must be renamed.
+    for (const [name, to] of map.exports) text = text.replace(new RegExp(`(?<=^${before})${word(name)}(?=:)`, 'm'), () => to);
+    const typed = [...text.matchAll(new RegExp(`(?<=^${before})([\\w$]+)(?=:)`, 'gm'))].map((m) => m[1]);
+    const stale = typed.filter((n) => !map.exports.some(([, to]) => to === n));
+    if (!typed.length || stale.length) throw new Error(`shortening wasm names: ${what} still types ${stale.join(', ') || 'nothing'}`);
+    return text;
+  };
+  const dts = join(dir, 'horde_wasm.d.ts');
+  const types = readFileSync(dts, 'utf8');
+  const from = types.indexOf('export interface InitOutput {');
+  const to = types.indexOf('\n}', from);
+  if (from < 0 || to < 0) throw new Error('shortening wasm names: no InitOutput in horde_wasm.d.ts');
+  writeFileSync(dts, types.slice(0, from) + rename(types.slice(from, to), '    readonly ', 'InitOutput') + types.slice(to));
+  const bg = join(dir, 'horde_wasm_bg.wasm.d.ts');
+  writeFileSync(bg, rename(readFileSync(bg, 'utf8'), 'export const ', 'horde_wasm_bg.wasm.d.ts'));
 }
 
 /**
