@@ -105,7 +105,7 @@ function stripComments(dir) {
  */
 function shortenWasmNames(dir) {
   const wasmFile = join(dir, 'horde_wasm_bg.wasm');
-  const out = output(join(root, 'node_modules/.bin/wasm-opt'), ['--minify-imports-and-exports-and-modules', ...WASM_OPT_FEATURES, wasmFile, '-o', wasmFile], { cwd: root, maxBuffer: 1 << 24 });
+  const out = output(join(root, 'node_modules/.bin/wasm-opt'), ['--minify-imports-and-exports-and-modules', '--strip-target-features', ...WASM_OPT_FEATURES, wasmFile, '-o', wasmFile], { cwd: root, maxBuffer: 1 << 24 });
   if (out === null) throw new Error('wasm-opt --minify-imports-and-exports-and-modules failed');
   const map = JSON.parse(out.slice(out.indexOf('{')));
   const modules = [...new Set(WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(wasmFile))).map((i) => i.module))];

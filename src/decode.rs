@@ -58,8 +58,15 @@ where
 /// Decodes `T` from a JavaScript value.
 #[cfg(target_arch = "wasm32")]
 pub fn decode_js<T: crate::jsval::FromJs>(value: wasm_bindgen::JsValue) -> Result<T, DecodeError> {
-    T::from_js(value).map_err(|e| DecodeError {
+    T::from_js(value).map_err(from_de)
+}
+
+/// One copy of the error conversion for every `decode_js::<T>`.
+#[cfg(target_arch = "wasm32")]
+#[inline(never)]
+fn from_de(e: crate::jsval::DeError) -> DecodeError {
+    DecodeError {
         field_path: e.path(),
         message: e.message().to_owned(),
-    })
+    }
 }
