@@ -13,10 +13,10 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { root, resultsDir, rel, environment, bytes, progress, requireBuild, flags, table, wasmSections, mainOf } from './lib.mjs';
 
-// The CI budget: a guard against regressions, set just above today's build (95 KB). The
+// The CI budget: a guard against regressions, set just above today's build (76 KB). The
 // target of the performance issue is 50 KB (51,200 bytes), which this SDK does not meet yet:
 // see bench/README.md ("Bundle size") for where the bytes go and what it would take.
-export const BUDGET = 100 * 1024;
+export const BUDGET = 80 * 1024;
 export const TARGET = 51200;
 
 const gz = (buf) => gzipSync(buf, { level: 9 }).length;
@@ -36,7 +36,7 @@ function listAll(dir) {
   });
 }
 
-/** The web build: wasm + horde_wasm.js + index.js + snippets/**\/*.js. */
+/** The web build: wasm + horde_wasm.js (the snippets bundled in) + index.js (+ snippets/**\/*.js, if any). */
 export function webBuildSize() {
   const dir = join(root, 'pkg/web');
   const wasmPath = join(dir, 'horde_wasm_bg.wasm');
@@ -111,7 +111,7 @@ export async function run({ quick = false } = {}) {
   const rest = web.wasm.raw - code - data;
   const rows = [
     ['horde-wasm pkg/web: horde_wasm_bg.wasm', 1, bytes(web.wasm.raw), bytes(web.wasm.gzip)],
-    [`horde-wasm pkg/web: JS glue (horde_wasm.js, index.js, snippets/**/*.js)`, web.files.length - 1, bytes(web.glue.raw), bytes(web.glue.gzip)],
+    [`horde-wasm pkg/web: JS glue (horde_wasm.js with the snippets bundled in, index.js)`, web.files.length - 1, bytes(web.glue.raw), bytes(web.glue.gzip)],
     ['**horde-wasm pkg/web: wasm + glue**', web.files.length, `**${bytes(web.total.raw)}**`, `**${bytes(web.total.gzip)}**`],
     [`horde-wasm in a vite app (\`new HordeClient().getImageStatus\`): JS + wasm asset`, sdkApp.files.length, bytes(sdkApp.raw), bytes(sdkApp.gzip)],
     [`@zeldafan0225/ai_horde ${aiVersion} in a vite app (\`new AIHorde().postAsyncImageGenerate\`)`, aiApp.files.length, bytes(aiApp.raw), bytes(aiApp.gzip)],

@@ -19,9 +19,9 @@ const TARGETS = [
 // The passes: control flow rebuilt (flatten, rereloop), then -Os twice. Of the pass lists
 // tried (-Oz, -Os, -O2, with --converge, --gufa, twice), this one gave the smallest gzipped
 // module: about 0.8 KB below plain -Oz, though 1.5 % larger before compression.
-const WASM_OPT_PASSES = ['--flatten', '--rereloop', '-Os', '-Os'];
+export const WASM_OPT_PASSES = ['--flatten', '--rereloop', '-Os', '-Os'];
 // The features rustc enables for wasm32-unknown-unknown; wasm-opt must accept them.
-const WASM_OPT_FEATURES = [
+export const WASM_OPT_FEATURES = [
   '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
   '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
 ];
@@ -100,14 +100,20 @@ function stripComments(dir) {
  * and each name is written twice, in the module and in the glue; hashes do not compress.
  * binaryen renames them (`--minify-imports-and-exports-and-modules`, all imports in one
  * module) and prints the mapping, which is applied here to the glue and to the typings of the
- * raw exports (`InitOutput`, `horde_wasm_bg.wasm.d.ts`). About 3.5 KB less gzipped. Every
- * name is checked: the build fails if the glue does not match the module exactly.
+ * raw exports (`InitOutput`, `horde_wasm_bg.wasm.d.ts`). The same wasm-opt run drops the
+ * `target_features` section. About 3.5 KB less gzipped. Every name is checked: the build fails
+ * if the glue does not match the module exactly.
  */
 function shortenWasmNames(dir) {
   const wasmFile = join(dir, 'horde_wasm_bg.wasm');
   const out = output(join(root, 'node_modules/.bin/wasm-opt'), ['--minify-imports-and-exports-and-modules', '--strip-target-features', ...WASM_OPT_FEATURES, wasmFile, '-o', wasmFile], { cwd: root, maxBuffer: 1 << 24 });
   if (out === null) throw new Error('wasm-opt --minify-imports-and-exports-and-modules failed');
   const map = JSON.parse(out.slice(out.indexOf('{')));
+  // `memory` keeps its name: it is the one raw export callers use (`(await init()).memory`).
+  const memory = map.exports.find(([name]) => name === 'memory');
+  if (!memory) throw new Error('shortening wasm names: the module exports no memory');
+  writeFileSync(wasmFile, renameExport(readFileSync(wasmFile), memory[1], 'memory'));
+  map.exports = map.exports.filter(([name]) => name !== 'memory');
   const modules = [...new Set(WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(wasmFile))).map((i) => i.module))];
   if (modules.length !== 1) throw new Error(`expected the imports in one module, got ${modules.join(', ')}`);
   const word = (name) => name.replace(/[$]/g, '\\$$');
@@ -137,7 +143,7 @@ function shortenWasmNames(dir) {
   for (const [name, to] of map.exports) {
     js = js.replace(new RegExp(`(?<=\\bwasm\\.)${word(name)}(?![\\w$])`, 'g'), () => to);
   }
-  const left = [...js.matchAll(/\bwasm\.([A-Za-z_$][\w$]*)/g)].map((m) => m[1]).filter((n) => !map.exports.some(([, to]) => to === n));
+  const left = [...js.matchAll(/\bwasm\.([A-Za-z_$][\w$]*)/g)].map((m) => m[1]).filter((n) => n !== 'memory' && !map.exports.some(([, to]) => to === n));
   if (left.length) throw new Error(`shortening wasm names: the glue uses exports the module lacks: ${[...new Set(left)].join(', ')}`);
   writeFileSync(glue, js);
   // The typings of the raw exports: the `InitOutput` interface, and horde_wasm_bg.wasm.d.ts.
@@ -145,7 +151,7 @@ function shortenWasmNames(dir) {
     // Not every export is typed (`__abort_handler` is not); every typed one must be renamed.
     for (const [name, to] of map.exports) text = text.replace(new RegExp(`(?<=^${before})${word(name)}(?=:)`, 'm'), () => to);
     const typed = [...text.matchAll(new RegExp(`(?<=^${before})([\\w$]+)(?=:)`, 'gm'))].map((m) => m[1]);
-    const stale = typed.filter((n) => !map.exports.some(([, to]) => to === n));
+    const stale = typed.filter((n) => n !== 'memory' && !map.exports.some(([, to]) => to === n));
     if (!typed.length || stale.length) throw new Error(`shortening wasm names: ${what} still types ${stale.join(', ') || 'nothing'}`);
     return text;
   };
@@ -157,6 +163,61 @@ function shortenWasmNames(dir) {
   writeFileSync(dts, types.slice(0, from) + rename(types.slice(from, to), '    readonly ', 'InitOutput') + types.slice(to));
   const bg = join(dir, 'horde_wasm_bg.wasm.d.ts');
   writeFileSync(bg, rename(readFileSync(bg, 'utf8'), 'export const ', 'horde_wasm_bg.wasm.d.ts'));
+}
+
+/** `buf` (a wasm module) with export `from` named `to`. */
+function renameExport(buf, from, to) {
+  const uleb = (n) => {
+    const out = [];
+    do {
+      let b = n & 0x7f;
+      n = Math.floor(n / 128);
+      if (n) b |= 0x80;
+      out.push(b);
+    } while (n);
+    return Buffer.from(out);
+  };
+  let p = 8;
+  const leb = () => {
+    let r = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = buf[p++];
+      r += (b & 0x7f) * 2 ** shift;
+      if (!(b & 0x80)) return r;
+    }
+  };
+  const parts = [buf.subarray(0, 8)];
+  let renamed = 0;
+  while (p < buf.length) {
+    const start = p;
+    const id = buf[p++];
+    const size = leb();
+    const end = p + size;
+    if (id !== 7) {
+      parts.push(buf.subarray(start, end));
+      p = end;
+      continue;
+    }
+    const entries = [];
+    const count = leb();
+    entries.push(uleb(count));
+    for (let i = 0; i < count; i++) {
+      const len = leb();
+      const name = buf.subarray(p, p + len).toString();
+      p += len;
+      const rest = p;
+      p++; // kind
+      leb(); // index
+      const newName = Buffer.from(name === from ? to : name);
+      if (name === from) renamed++;
+      entries.push(uleb(newName.length), newName, buf.subarray(rest, p));
+    }
+    const body = Buffer.concat(entries);
+    parts.push(Buffer.from([7]), uleb(body.length), body);
+    p = end;
+  }
+  if (renamed !== 1) throw new Error(`renaming export ${from}: found ${renamed} times`);
+  return Buffer.concat(parts);
 }
 
 /**
@@ -185,7 +246,7 @@ async function minifyWebGlue(dir) {
   rmSync(join(dir, 'snippets'), { recursive: true, force: true });
 }
 
-/** Sizes of the web build's wasm and JS glue (snippets included), raw and gzip -9 together. */
+/** Sizes of the web build's wasm and JS glue (index.js included), raw and gzip -9 together. */
 export function sizes() {
   const dir = join(root, 'pkg/web');
   const wasm = readFileSync(join(dir, 'horde_wasm_bg.wasm'));

@@ -45,7 +45,7 @@ export async function ensureNodeModules() {
   const marker = join(root, 'node_modules', '.package-lock.json');
   const fresh = existsSync(marker) && existsSync(lock) &&
     readFileSync(marker, 'utf8').length > 0 &&
-    ['binaryen', 'playwright-core', 'typescript', 'vite'].every((p) => existsSync(join(root, 'node_modules', p)));
+    ['binaryen', 'playwright-core', 'rolldown', 'typescript', 'vite'].every((p) => existsSync(join(root, 'node_modules', p)));
   if (fresh) return;
   console.log('» npm ci');
   await must('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'], { cwd: root });

@@ -4,7 +4,7 @@
 //!
 //! Why not serde here: serde's derived visitors, instantiated for a JavaScript deserializer,
 //! cost about 30 bytes of module per field and kilobytes per struct (the request model alone
-//! was 32 KB), and the module has a 50 KB budget. These converters cost a call per field. The
+//! was 32 KB), and the bundle has a 50 KB target. These converters cost a call per field. The
 //! serde derives stay for native code and the TypeScript declarations (tsify reads them); a
 //! wasm test decodes the same fixtures both ways and checks that they agree.
 

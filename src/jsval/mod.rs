@@ -4,7 +4,7 @@
 //!
 //! It replaces serde-wasm-bindgen plus serde_path_to_error on the wasm side: wrapping every
 //! visitor to track paths doubled the code of every model (a third of the module's size), and
-//! the module has a 50 KB budget. Native code uses serde_json with the same derives.
+//! the bundle has a 50 KB target. Native code uses serde_json with the same derives.
 
 mod convert;
 mod de;

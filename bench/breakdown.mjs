@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// Where the bytes of the wasm go: `node bench/breakdown.mjs [--top N]`.
+//
+// Takes the release build that `npm run build` left in the cargo target dir, runs the same
+// wasm-bindgen (web) and wasm-opt passes as scripts/build.mjs but keeps the function names
+// (`-g`), and prints the raw size of the code grouped by what it belongs to (the crate's
+// modules, the export shims, the model converters, Rust's core/alloc/std, wasm-bindgen and
+// js-sys, the allocator), the data section, and the largest functions. Raw bytes, not gzip:
+// a group's share of the gzipped module is close to its share of the raw one.
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import os from 'node:os';
+import { root, flags, table, bytes } from './lib.mjs';
+import { must } from '../scripts/lib/sh.mjs';
+import { WASM_OPT_PASSES, WASM_OPT_FEATURES } from '../scripts/build.mjs';
+
+/** Function body sizes (by function index) and names of a wasm file with a name section. */
+export function functionsOf(buf) {
+  let p = 8;
+  const leb = () => {
+    let r = 0;
+    let shift = 0;
+    for (;;) {
+      const b = buf[p++];
+      r += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (!(b & 0x80)) return r;
+    }
+  };
+  const str = () => {
+    const n = leb();
+    const s = buf.subarray(p, p + n).toString();
+    p += n;
+    return s;
+  };
+  let imported = 0;
+  const bodies = [];
+  const names = new Map();
+  let data = 0;
+  while (p < buf.length) {
+    const id = buf[p++];
+    const size = leb();
+    const end = p + size;
+    if (id === 2) {
+      for (let i = leb(); i > 0; i--) {
+        str();
+        str();
+        const kind = buf[p++];
+        if (kind === 0) { imported++; leb(); }
+        else if (kind === 1) { p++; const f = buf[p++]; leb(); if (f & 1) leb(); }
+        else if (kind === 2) { const f = buf[p++]; leb(); if (f & 1) leb(); }
+        else if (kind === 3) p += 2;
+        else if (kind === 4) { p++; leb(); }
+      }
+    } else if (id === 10) {
+      for (let i = leb(); i > 0; i--) {
+        const s = leb();
+        bodies.push(s);
+        p += s;
+      }
+    } else if (id === 11) {
+      data = size;
+    } else if (id === 0 && str() === 'name') {
+      while (p < end) {
+        const sub = buf[p++];
+        const len = leb();
+        const subEnd = p + len;
+        if (sub === 1) {
+          for (let i = leb(); i > 0; i--) {
+            const idx = leb();
+            names.set(idx, str());
+          }
+        }
+        p = subEnd;
+      }
+    }
+    p = end;
+  }
+  return { data, functions: bodies.map((size, i) => ({ size, name: names.get(imported + i) ?? `function ${imported + i}` })) };
+}
+
+/** The group a function belongs to, from its (demangled) name. */
+export function groupOf(name) {
+  if (/as horde_wasm::jsval::convert::(FromJs|ToJs)>|horde_wasm::jsval::|horde_wasm::decode::/.test(name)) return 'model converters (jsval, decode)';
+  if (/ shim$|multivalue shim|externref shim/.test(name)) return 'exported functions and methods (argument handling inlined)';
+  const own = /horde_wasm::([a-z_]+)/.exec(name);
+  if (own) return `horde_wasm::${own[1]}`;
+  if (/^<?(talc|dlmalloc)|__rust_(alloc|dealloc|realloc)|__rdl_/.test(name)) return 'allocator';
+  if (/^<?(js_sys|wasm_bindgen|web_sys)|__wbindgen|__externref/.test(name)) return 'wasm-bindgen, js-sys (futures, glue)';
+  if (/^<?&?(core|alloc|std)\b|^<(char|u8|u16|u32|u64|usize|i32|i64|f64|str|&T|T) as core/.test(name)) return 'Rust core, alloc, std';
+  return 'other';
+}
+
+const f = flags();
+const top = Number(f.top ?? 15);
+const input = join(process.env.CARGO_TARGET_DIR || join(root, 'target'), 'wasm32-unknown-unknown/release/horde_wasm.wasm');
+if (!existsSync(input)) {
+  console.error(`no release build at ${input}: run npm run build first`);
+  process.exit(1);
+}
+const dir = mkdtempSync(join(os.tmpdir(), 'horde-wasm-breakdown-'));
+try {
+  await must('wasm-bindgen', ['--target', 'web', '--out-dir', dir, input], { cwd: root });
+  const named = join(dir, 'named.wasm');
+  await must(join(root, 'node_modules/.bin/wasm-opt'), [...WASM_OPT_PASSES, '-g', ...WASM_OPT_FEATURES, join(dir, 'horde_wasm_bg.wasm'), '-o', named], { cwd: root });
+  const { data, functions } = functionsOf(readFileSync(named));
+  const code = functions.reduce((n, x) => n + x.size, 0);
+  const groups = new Map();
+  for (const fn of functions) {
+    const g = groupOf(fn.name);
+    const e = groups.get(g) ?? { n: 0, size: 0 };
+    e.n++;
+    e.size += fn.size;
+    groups.set(g, e);
+  }
+  const total = code + data;
+  const pct = (n) => `${((100 * n) / total).toFixed(1)} %`;
+  const rows = [...groups].sort((a, b) => b[1].size - a[1].size).map(([g, e]) => [g, e.n, bytes(e.size), pct(e.size)]);
+  rows.push(['data section (strings: messages, field names; tables)', '—', bytes(data), pct(data)]);
+  console.log(`# wasm breakdown (release build, wasm-opt ${WASM_OPT_PASSES.join(' ')} -g; raw bytes)\n`);
+  console.log(table(['group', 'functions', 'code', 'share of code + data'], rows));
+  console.log(`\nLargest ${top} functions:\n`);
+  console.log(table(['bytes', 'function'], [...functions].sort((a, b) => b.size - a.size).slice(0, top).map((x) => [bytes(x.size), x.name.replace(/::h[0-9a-f]{16}$/, '').slice(0, 140)])));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,60 @@
+// The web build as browsers download it (pkg/web), loaded in Node with `initSync`: its glue is
+// one minified file whose wasm import and export names were shortened at build time
+// (scripts/build.mjs), so these tests check that glue and module still fit together, that
+// `memory` keeps its name, and that the source map leads back to the readable code.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startSim, AGENT, TEST_KEY, rejection } from './helpers.mjs';
+
+const dir = fileURLToPath(new URL('../../pkg/web/', import.meta.url));
+const web = await import(new URL('horde_wasm.js', `file://${dir}`).href);
+const exports = web.initSync({ module: readFileSync(`${dir}horde_wasm_bg.wasm`) });
+
+let sim;
+before(async () => { sim = await startSim(); });
+after(async () => { await sim.close(); });
+
+test('initSync returns the raw exports with memory under its own name', () => {
+  assert.ok(exports.memory instanceof WebAssembly.Memory);
+  const reported = web.wasmMemoryBytes(); // (the first call into the module may grow it)
+  assert.equal(exports.memory.buffer.byteLength, reported);
+  const typings = readFileSync(`${dir}horde_wasm.d.ts`, 'utf8');
+  assert.match(typings, /interface InitOutput \{\n\s+readonly memory: WebAssembly\.Memory;/);
+});
+
+test('every import the module asks for is provided by the glue', () => {
+  const module = new WebAssembly.Module(readFileSync(`${dir}horde_wasm_bg.wasm`));
+  const imports = WebAssembly.Module.imports(module);
+  assert.ok(imports.length > 20);
+  // A second instance with the glue's own import object: it would throw a LinkError on any
+  // import the glue does not define.
+  assert.doesNotThrow(() => web.initSync({ module }));
+  const names = WebAssembly.Module.exports(module).map((e) => e.name);
+  assert.ok(names.every((n) => n === 'memory' || n.length <= 3), `long export names: ${names.filter((n) => n.length > 3)}`);
+});
+
+test('the web build calls the simulator and rejects with its error classes', async () => {
+  const horde = new web.HordeClient({ baseUrl: sim.baseUrl, clientAgent: AGENT, apiKey: TEST_KEY });
+  const beat = await horde.heartbeat();
+  assert.equal(beat.message, 'OK');
+  const e = await rejection(horde.getImageStatus('5a5ba3f5-8a2d-4a77-8c9f-3f7d3bc0d8a1'));
+  assert.ok(e instanceof web.HordeNotFoundError);
+  assert.ok(e instanceof web.HordeError);
+  assert.equal(e.name, 'HordeNotFoundError');
+  const bad = await rejection(horde.checkImage('nope'));
+  assert.ok(bad instanceof web.HordeInvalidArgumentError);
+  assert.equal(web.HordeClient.name, 'HordeClient', 'class names survive minification');
+});
+
+test('the glue is one file with a source map to the readable sources', () => {
+  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.js')).sort(), ['horde_wasm.js', 'index.js']);
+  const glue = readFileSync(`${dir}horde_wasm.js`, 'utf8');
+  assert.match(glue, /\/\/# sourceMappingURL=horde_wasm\.js\.map\s*$/);
+  const map = JSON.parse(readFileSync(`${dir}horde_wasm.js.map`, 'utf8'));
+  assert.ok(map.sources.some((s) => s.endsWith('js/errors.js')), map.sources.join(', '));
+  assert.ok(map.sources.some((s) => s.endsWith('js/runtime.js')));
+  assert.equal(map.sourcesContent.length, map.sources.length);
+  assert.ok(map.sourcesContent.every((s) => s.length > 0));
+});
