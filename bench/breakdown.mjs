@@ -91,36 +91,41 @@ export function groupOf(name) {
   return 'other';
 }
 
-const f = flags();
-const top = Number(f.top ?? 15);
-const input = join(process.env.CARGO_TARGET_DIR || join(root, 'target'), 'wasm32-unknown-unknown/release/horde_wasm.wasm');
-if (!existsSync(input)) {
-  console.error(`no release build at ${input}: run npm run build first`);
-  process.exit(1);
-}
-const dir = mkdtempSync(join(os.tmpdir(), 'horde-wasm-breakdown-'));
-try {
-  await must('wasm-bindgen', ['--target', 'web', '--out-dir', dir, input], { cwd: root });
-  const named = join(dir, 'named.wasm');
-  await must(join(root, 'node_modules/.bin/wasm-opt'), [...WASM_OPT_PASSES, '-g', ...WASM_OPT_FEATURES, join(dir, 'horde_wasm_bg.wasm'), '-o', named], { cwd: root });
-  const { data, functions } = functionsOf(readFileSync(named));
-  const code = functions.reduce((n, x) => n + x.size, 0);
-  const groups = new Map();
-  for (const fn of functions) {
-    const g = groupOf(fn.name);
-    const e = groups.get(g) ?? { n: 0, size: 0 };
-    e.n++;
-    e.size += fn.size;
-    groups.set(g, e);
+async function main() {
+  const f = flags();
+  const top = Number(f.top ?? 15);
+  const input = join(process.env.CARGO_TARGET_DIR || join(root, 'target'), 'wasm32-unknown-unknown/release/horde_wasm.wasm');
+  if (!existsSync(input)) {
+    console.error(`no release build at ${input}: run npm run build first`);
+    process.exitCode = 1;
+    return;
   }
-  const total = code + data;
-  const pct = (n) => `${((100 * n) / total).toFixed(1)} %`;
-  const rows = [...groups].sort((a, b) => b[1].size - a[1].size).map(([g, e]) => [g, e.n, bytes(e.size), pct(e.size)]);
-  rows.push(['data section (strings: messages, field names; tables)', '—', bytes(data), pct(data)]);
-  console.log(`# wasm breakdown (release build, wasm-opt ${WASM_OPT_PASSES.join(' ')} -g; raw bytes)\n`);
-  console.log(table(['group', 'functions', 'code', 'share of code + data'], rows));
-  console.log(`\nLargest ${top} functions:\n`);
-  console.log(table(['bytes', 'function'], [...functions].sort((a, b) => b.size - a.size).slice(0, top).map((x) => [bytes(x.size), x.name.replace(/::h[0-9a-f]{16}$/, '').slice(0, 140)])));
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+  const dir = mkdtempSync(join(os.tmpdir(), 'horde-wasm-breakdown-'));
+  try {
+    await must('wasm-bindgen', ['--target', 'web', '--out-dir', dir, input], { cwd: root });
+    const named = join(dir, 'named.wasm');
+    await must(join(root, 'node_modules/.bin/wasm-opt'), [...WASM_OPT_PASSES, '-g', ...WASM_OPT_FEATURES, join(dir, 'horde_wasm_bg.wasm'), '-o', named], { cwd: root });
+    const { data, functions } = functionsOf(readFileSync(named));
+    const code = functions.reduce((n, x) => n + x.size, 0);
+    const groups = new Map();
+    for (const fn of functions) {
+      const g = groupOf(fn.name);
+      const e = groups.get(g) ?? { n: 0, size: 0 };
+      e.n++;
+      e.size += fn.size;
+      groups.set(g, e);
+    }
+    const total = code + data;
+    const pct = (n) => `${((100 * n) / total).toFixed(1)} %`;
+    const rows = [...groups].sort((a, b) => b[1].size - a[1].size).map(([g, e]) => [g, e.n, bytes(e.size), pct(e.size)]);
+    rows.push(['data section (strings: messages, field names; tables)', '—', bytes(data), pct(data)]);
+    console.log(`# wasm breakdown (release build, wasm-opt ${WASM_OPT_PASSES.join(' ')} -g; raw bytes)\n`);
+    console.log(table(['group', 'functions', 'code', 'share of code + data'], rows));
+    console.log(`\nLargest ${top} functions:\n`);
+    console.log(table(['bytes', 'function'], [...functions].sort((a, b) => b.size - a.size).slice(0, top).map((x) => [bytes(x.size), x.name.replace(/::h[0-9a-f]{16}$/, '').slice(0, 140)])));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

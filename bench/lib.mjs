@@ -41,7 +41,7 @@ export function flags(argv = process.argv.slice(2)) {
   }
   return out;
 }
-const VALUE_FLAGS = new Set(['out', 'rounds', 'calls', 'samples', 'reps', 'speed', 'size']);
+const VALUE_FLAGS = new Set(['out', 'rounds', 'calls', 'samples', 'reps', 'speed', 'size', 'top']);
 
 /** Where the run happened, for every figure. */
 export function environment() {

@@ -3,7 +3,7 @@
 // pkg/: web (ESM for browsers and workers, with an auto-initialising entry), node (ESM that
 // loads the wasm synchronously) and bundler (for webpack-style wasm imports). Installs the
 // toolchain pieces it lacks first.
-import { rmSync, writeFileSync, readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { rmSync, renameSync, writeFileSync, readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { homedir } from 'node:os';
@@ -230,11 +230,15 @@ function renameExport(buf, from, to) {
 async function minifyWebGlue(dir) {
   const { build: bundle } = await import('rolldown');
   const file = join(dir, 'horde_wasm.js');
+  // The readable glue goes into the map as `horde_wasm.src.js`, not under the name of the
+  // minified file itself.
+  const source = join(dir, 'horde_wasm.src.js');
+  renameSync(file, source);
   const { output } = await bundle({
-    input: file,
+    input: source,
     write: false,
     logLevel: 'warn',
-    output: { dir, format: 'esm', minify: true, keepNames: true, sourcemap: true },
+    output: { dir, entryFileNames: 'horde_wasm.js', format: 'esm', minify: true, keepNames: true, sourcemap: true },
   });
   const chunks = output.filter((o) => o.type === 'chunk');
   if (chunks.length !== 1 || output.length !== 2) {
@@ -244,6 +248,7 @@ async function minifyWebGlue(dir) {
   writeFileSync(file, chunks[0].code);
   writeFileSync(`${file}.map`, chunks[0].map.toString());
   rmSync(join(dir, 'snippets'), { recursive: true, force: true });
+  rmSync(source);
 }
 
 /** Sizes of the web build's wasm and JS glue (index.js included), raw and gzip -9 together. */

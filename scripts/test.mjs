@@ -81,8 +81,11 @@ async function stage(name, fn) {
   results.push({ name, ...c, ok: r.code === 0, s: (Date.now() - t0) / 1000 });
 }
 
+// WASM_BINDGEN_TEST_TIMEOUT: the browser runner gives a whole test binary 20 s by default, and
+// the client tests (which wait out real rate-limit windows) come close to that on a loaded
+// 2-core machine; a run cut short there fails with "might have timed out".
 const wasmTest = (env) => run('cargo', ['test', '--target', 'wasm32-unknown-unknown'], {
-  env: { HORDE_SIM_URL: SIM_URL, CHROMEDRIVER: '/usr/bin/chromedriver', ...env },
+  env: { HORDE_SIM_URL: SIM_URL, CHROMEDRIVER: '/usr/bin/chromedriver', WASM_BINDGEN_TEST_TIMEOUT: '120', ...env },
 });
 
 await stage('setup', async () => {

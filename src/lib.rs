@@ -43,7 +43,7 @@ pub mod transport;
 
 /// The allocator: talc, smaller in the module than the default dlmalloc.
 // SAFETY: wasm32-unknown-unknown without the atomics feature runs on one thread, which is what
-// `new_global` requires.
-#[cfg(target_arch = "wasm32")]
+// `new_global` requires (a threaded build keeps the default allocator).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };

@@ -336,16 +336,16 @@ impl<T: ToJs> ToJs for [T] {
     }
 }
 
-impl<T: FromJs + Placeholder> FromJs for crate::models::OrDefault<T> {
+impl<T: FromJs + Default> FromJs for crate::models::OrDefault<T> {
     fn from_js(v: JsValue) -> Result<Self, DeError> {
         if v.is_null() {
-            Ok(Self(T::placeholder()))
+            Ok(Self(T::default()))
         } else {
             T::from_js(v).map(Self)
         }
     }
     fn missing() -> Result<Self, DeError> {
-        Ok(Self(T::placeholder()))
+        Ok(Self(T::default()))
     }
 }
 

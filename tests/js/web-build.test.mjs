@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startSim, AGENT, TEST_KEY, rejection } from './helpers.mjs';
+import { startSim, AGENT, TEST_KEY, rejection, webpSize } from './helpers.mjs';
 
 const dir = fileURLToPath(new URL('../../pkg/web/', import.meta.url));
 const web = await import(new URL('horde_wasm.js', `file://${dir}`).href);
@@ -24,13 +24,15 @@ test('initSync returns the raw exports with memory under its own name', () => {
   assert.match(typings, /interface InitOutput \{\n\s+readonly memory: WebAssembly\.Memory;/);
 });
 
-test('every import the module asks for is provided by the glue', () => {
+test('every import the module asks for is provided by the glue', async () => {
   const module = new WebAssembly.Module(readFileSync(`${dir}horde_wasm_bg.wasm`));
   const imports = WebAssembly.Module.imports(module);
   assert.ok(imports.length > 20);
-  // A second instance with the glue's own import object: it would throw a LinkError on any
-  // import the glue does not define.
-  assert.doesNotThrow(() => web.initSync({ module }));
+  // A fresh copy of the glue (the one above is initialised already, and initSync would return
+  // at once): instantiating throws a LinkError for any import its object lacks.
+  const fresh = await import(new URL('horde_wasm.js?fresh', `file://${dir}`).href);
+  assert.doesNotThrow(() => fresh.initSync({ module }));
+  assert.equal(String(new fresh.HordeClient({ baseUrl: sim.baseUrl })), `HordeClient(${sim.baseUrl})`);
   const names = WebAssembly.Module.exports(module).map((e) => e.name);
   assert.ok(names.every((n) => n === 'memory' || n.length <= 3), `long export names: ${names.filter((n) => n.length > 3)}`);
 });
@@ -48,6 +50,27 @@ test('the web build calls the simulator and rejects with its error classes', asy
   assert.equal(web.HordeClient.name, 'HordeClient', 'class names survive minification');
 });
 
+test('the whole lifecycle and both image forms run through the web build', async () => {
+  // Touches the imports of the lifecycle (timers, abortable waits, callbacks) and of downloads
+  // (byte reads, base64, Blob) that the calls above do not.
+  const horde = new web.HordeClient({ baseUrl: sim.baseUrl, clientAgent: AGENT, apiKey: TEST_KEY });
+  const seen = { progress: 0, images: [] };
+  const opts = { onProgress: () => seen.progress++, onImage: (g) => seen.images.push(g.id) };
+  const viaUrl = await horde.generateImages({ prompt: 'web build', params: { n: 2, width: 320, height: 192 } }, opts);
+  assert.equal(viaUrl.generations.length, 2);
+  assert.ok(seen.progress >= 1);
+  assert.deepEqual(new Set(seen.images), new Set(viaUrl.generations.map((g) => g.id)));
+  const viaB64 = await horde.generateImages({ prompt: 'web build', r2: false, params: { width: 128, height: 256 } });
+  const a = await horde.downloadImage(viaUrl.generations[0]);
+  const b = await horde.downloadImage(viaB64.generations[0]);
+  assert.deepEqual([a.source, b.source], ['url', 'base64']);
+  assert.deepEqual(webpSize(a.bytes), { width: 320, height: 192 });
+  assert.deepEqual(webpSize(b.bytes), { width: 128, height: 256 });
+  assert.ok(a.blob instanceof Blob);
+  const aborted = await rejection(horde.generateImages({ prompt: 'never' }, { signal: AbortSignal.abort() }));
+  assert.ok(aborted instanceof web.HordeAbortError);
+});
+
 test('the glue is one file with a source map to the readable sources', () => {
   assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.js')).sort(), ['horde_wasm.js', 'index.js']);
   const glue = readFileSync(`${dir}horde_wasm.js`, 'utf8');
@@ -55,6 +78,8 @@ test('the glue is one file with a source map to the readable sources', () => {
   const map = JSON.parse(readFileSync(`${dir}horde_wasm.js.map`, 'utf8'));
   assert.ok(map.sources.some((s) => s.endsWith('js/errors.js')), map.sources.join(', '));
   assert.ok(map.sources.some((s) => s.endsWith('js/runtime.js')));
+  assert.ok(!map.sources.includes('horde_wasm.js'), 'the readable glue is not named after the minified file');
+  assert.ok(map.sourcesContent.some((s) => s.includes('function __wbg_get_imports')), 'the readable glue is in the map');
   assert.equal(map.sourcesContent.length, map.sources.length);
   assert.ok(map.sourcesContent.every((s) => s.length > 0));
 });
