@@ -10,71 +10,54 @@
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
-import { root, flags, table, bytes } from './lib.mjs';
+import { root, flags, table, bytes, wasmCursor } from './lib.mjs';
 import { must } from '../scripts/lib/sh.mjs';
 import { WASM_OPT_PASSES, WASM_OPT_FEATURES } from '../scripts/build.mjs';
 
 /** Function body sizes (by function index) and names of a wasm file with a name section. */
 export function functionsOf(buf) {
-  let p = 8;
-  const leb = () => {
-    let r = 0;
-    let shift = 0;
-    for (;;) {
-      const b = buf[p++];
-      r += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-      if (!(b & 0x80)) return r;
-    }
-  };
-  const str = () => {
-    const n = leb();
-    const s = buf.subarray(p, p + n).toString();
-    p += n;
-    return s;
-  };
+  const c = wasmCursor(buf);
   let imported = 0;
   const bodies = [];
   const names = new Map();
   let data = 0;
-  while (p < buf.length) {
-    const id = buf[p++];
-    const size = leb();
-    const end = p + size;
+  while (c.p < buf.length) {
+    const id = buf[c.p++];
+    const size = c.leb();
+    const end = c.p + size;
     if (id === 2) {
-      for (let i = leb(); i > 0; i--) {
-        str();
-        str();
-        const kind = buf[p++];
-        if (kind === 0) { imported++; leb(); }
-        else if (kind === 1) { p++; const f = buf[p++]; leb(); if (f & 1) leb(); }
-        else if (kind === 2) { const f = buf[p++]; leb(); if (f & 1) leb(); }
-        else if (kind === 3) p += 2;
-        else if (kind === 4) { p++; leb(); }
+      for (let i = c.leb(); i > 0; i--) {
+        c.str();
+        c.str();
+        const kind = buf[c.p++];
+        if (kind === 0) { imported++; c.leb(); }
+        else if (kind === 1) { c.p++; const f = buf[c.p++]; c.leb(); if (f & 1) c.leb(); }
+        else if (kind === 2) { const f = buf[c.p++]; c.leb(); if (f & 1) c.leb(); }
+        else if (kind === 3) c.p += 2;
+        else if (kind === 4) { c.p++; c.leb(); }
       }
     } else if (id === 10) {
-      for (let i = leb(); i > 0; i--) {
-        const s = leb();
+      for (let i = c.leb(); i > 0; i--) {
+        const s = c.leb();
         bodies.push(s);
-        p += s;
+        c.p += s;
       }
     } else if (id === 11) {
       data = size;
-    } else if (id === 0 && str() === 'name') {
-      while (p < end) {
-        const sub = buf[p++];
-        const len = leb();
-        const subEnd = p + len;
+    } else if (id === 0 && c.str() === 'name') {
+      while (c.p < end) {
+        const sub = buf[c.p++];
+        const subEnd = c.leb() + c.p;
         if (sub === 1) {
-          for (let i = leb(); i > 0; i--) {
-            const idx = leb();
-            names.set(idx, str());
+          for (let i = c.leb(); i > 0; i--) {
+            const idx = c.leb();
+            names.set(idx, c.str());
           }
         }
-        p = subEnd;
+        c.p = subEnd;
       }
     }
-    p = end;
+    c.p = end;
   }
   return { data, functions: bodies.map((size, i) => ({ size, name: names.get(imported + i) ?? `function ${imported + i}` })) };
 }

@@ -220,41 +220,49 @@ export async function mainOf(meta, run) {
   if (res.exitCode) process.exitCode = res.exitCode;
 }
 
+/** A reader over a wasm module's bytes from after its header: LEB128 numbers and names. */
+export function wasmCursor(buf) {
+  const c = {
+    p: 8,
+    leb() {
+      let r = 0;
+      for (let shift = 0; ; shift += 7) {
+        const b = buf[c.p++];
+        r += (b & 0x7f) * 2 ** shift;
+        if (!(b & 0x80)) return r;
+      }
+    },
+    str() {
+      const n = c.leb();
+      const s = buf.subarray(c.p, c.p + n).toString();
+      c.p += n;
+      return s;
+    },
+  };
+  return c;
+}
+
 /** Sizes of a wasm module's sections (code, data, …) and its function bodies, from its bytes. */
 export function wasmSections(buf) {
   const NAMES = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export', 'start', 'element', 'code', 'data', 'datacount', 'tag'];
-  let p = 8;
-  const leb = () => {
-    let r = 0;
-    let shift = 0;
-    for (;;) {
-      const b = buf[p++];
-      r += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-      if (!(b & 0x80)) return r;
-    }
-  };
+  const c = wasmCursor(buf);
   const sections = [];
   let functions = [];
-  while (p < buf.length) {
-    const id = buf[p++];
-    const size = leb();
-    const start = p;
+  while (c.p < buf.length) {
+    const id = buf[c.p++];
+    const size = c.leb();
+    const start = c.p;
     let name = NAMES[id] ?? `id ${id}`;
-    if (id === 0) {
-      const len = leb();
-      name = `custom "${buf.subarray(p, p + len).toString()}"`;
-    }
+    if (id === 0) name = `custom "${c.str()}"`;
     if (id === 10) {
-      const count = leb();
-      for (let i = 0; i < count; i++) {
-        const s = leb();
+      for (let i = c.leb(); i > 0; i--) {
+        const s = c.leb();
         functions.push(s);
-        p += s;
+        c.p += s;
       }
     }
     sections.push({ name, bytes: size });
-    p = start + size;
+    c.p = start + size;
   }
   functions = functions.sort((a, b) => b - a);
   return { sections, functionCount: functions.length, largestFunctions: functions.slice(0, 10) };
