@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSimulator } from '../../sim/server.mjs';
+import { until } from '../lib/until.mjs';
+import { webpSize } from '../lib/webp.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CLI = join(ROOT, 'examples/generate.mjs');
@@ -33,30 +35,6 @@ function run(args, { onStdout, env } = {}) {
   });
   const done = new Promise((ok) => child.on('close', (code, signal) => ok({ code, signal, stdout, stderr })));
   return { child, done };
-}
-
-/** Width and height from a WebP file's header (VP8L, VP8X or VP8). */
-function webpSize(buf) {
-  assert.equal(buf.toString('latin1', 0, 4), 'RIFF', 'RIFF header');
-  assert.equal(buf.toString('latin1', 8, 12), 'WEBP', 'WEBP form type');
-  assert.equal(buf.readUInt32LE(4) + 8, buf.length, 'RIFF size matches the file');
-  const chunk = buf.toString('latin1', 12, 16);
-  if (chunk === 'VP8L') {
-    assert.equal(buf[20], 0x2f, 'VP8L signature');
-    const bits = buf.readUInt32LE(21);
-    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
-  }
-  if (chunk === 'VP8X') return { width: buf.readUIntLE(24, 3) + 1, height: buf.readUIntLE(27, 3) + 1 };
-  if (chunk === 'VP8 ') return { width: buf.readUInt16LE(26) & 0x3fff, height: buf.readUInt16LE(28) & 0x3fff };
-  throw new Error(`unknown WebP chunk ${chunk}`);
-}
-
-async function until(fn, timeoutMs, what) {
-  const end = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 test('writes <generation id>.webp files of the requested size and prints their paths', async () => {
@@ -102,7 +80,7 @@ test('Ctrl-C cancels the job on the server, writes the finished images and exits
     const { child, done } = run(['four paper boats', '--n', '4', '--size', '1024x1024', '--out', out,
       '--horde-url', sim.baseUrl], { env: { AI_HORDE_API_KEY: TEST_KEY } });
     // Running, with one image finished on the server and the next one in progress.
-    await until(() => sim.jobs()[0]?.finished >= 1, 20_000, 'the first image to finish');
+    await until(() => sim.jobs()[0]?.finished >= 1, { timeout: 20_000, what: 'the first image to finish' });
     const jobId = sim.jobs()[0].id;
     assert.equal(sim.job(jobId).cancelled, false);
     child.kill('SIGINT');

@@ -132,7 +132,7 @@ test('Cancel stops the job on the server and keeps the finished images', async (
     await page.click('#generate');
 
     const card = page.locator('.job').first();
-    await until(async () => (await renderedImages(page)).some((i) => i.complete && i.width > 0), { timeoutMs: 20_000, what: 'the first image' });
+    await until(async () => (await renderedImages(page)).some((i) => i.complete && i.width > 0), { timeout: 20_000, what: 'the first image' });
     const jobId = await card.getAttribute('data-job-id');
     assert.ok(jobId);
     assert.equal(sim.job(jobId).cancelled, false);
@@ -158,7 +158,7 @@ test('Cancel stops the job on the server and keeps the finished images', async (
     await screenshot(page, 'e2e-2-cancel');
 
     // The in-flight image drains on the server; nothing new starts.
-    await until(() => sim.job(jobId).done, { timeoutMs: 10_000, what: 'the cancelled job to drain' });
+    await until(() => sim.job(jobId).done, { timeout: 10_000, what: 'the cancelled job to drain' });
     assert.ok(sim.job(jobId).images.length < 4);
     assert.ok(sim.job(jobId).finished < 4);
     assert.deepEqual(stack.consoleErrors, []);

@@ -7,6 +7,8 @@ import { chromium } from 'playwright-core';
 import { startSimulator } from '../../sim/server.mjs';
 import { serve } from '../../scripts/serve.mjs';
 
+export { until } from '../lib/until.mjs';
+
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const RESULTS = join(ROOT, 'test-results');
 export const TEST_KEY = 'simtestkey000000000001';
@@ -86,13 +88,3 @@ export async function screenshot(page, name) {
   return path;
 }
 
-/** Waits until `fn()` is truthy (polling), or throws after `timeoutMs`. */
-export async function until(fn, { timeoutMs = 10_000, intervalMs = 50, what = 'condition' } = {}) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
