@@ -36,7 +36,10 @@ test('a job from prompt to rendered images, downloadable, on desktop and at 375 
     await widthError.waitFor({ state: 'visible' });
     assert.match(await widthError.textContent(), /params\.width.*multiple of 64/);
     assert.equal(await page.locator('#width').getAttribute('aria-invalid'), 'true');
-    assert.equal(await page.evaluate(() => document.activeElement.id), 'width');
+    // The cost estimate (on the blur's change event) can show the error before the submit's own
+    // check has run and moved the focus, so wait for the focus rather than read it once.
+    await until(async () => (await page.evaluate(() => document.activeElement.id)) === 'width',
+      { what: 'the focus on the invalid field' });
     assert.equal(await page.locator('.job').count(), 0);
     assert.equal(sim.stats().byRoute['POST /v2/generate/async'] || 0, submitsBefore, 'no request for an invalid form');
 
