@@ -312,6 +312,12 @@ function showFieldError(err) {
 const estimateCache = new Map();
 let estimateTimer = null;
 let estimateSeq = 0;
+// A field error shown by the estimate moves the controls below it. Leaving a field by pressing
+// Generate starts an estimate (the field's change event); if its error appeared while the button
+// is still pressed, the button would move from under the pointer and the click would be lost.
+// So while a pointer is down in the form the estimate's result waits for the release.
+let pointerHeld = false;
+let estimateHeld = false;
 
 function scheduleEstimate(delay = 450) {
   clearTimeout(estimateTimer);
@@ -332,6 +338,10 @@ async function updateEstimate() {
   const standIn = { ...request, prompt: request.prompt || 'a picture' };
   if (problem && fieldFor(problem.argument) === 'prompt' && !promptTouched) problem = await validate(standIn);
   if (seq !== estimateSeq) return;
+  if (pointerHeld) {
+    estimateHeld = true;
+    return;
+  }
   showFieldError(problem);
   if (problem) {
     setEstimate('Fix the highlighted field to see the cost.');
@@ -881,6 +891,21 @@ els.form.addEventListener('input', () => {
   scheduleEstimate();
 });
 els.form.addEventListener('change', () => scheduleEstimate(0));
+els.form.addEventListener('pointerdown', () => {
+  pointerHeld = true;
+});
+for (const type of ['pointerup', 'pointercancel']) {
+  // On the document: the pointer may be released outside the form. The estimate runs after the
+  // click that follows this event, so a submit shows its own error first.
+  document.addEventListener(type, () => {
+    if (!pointerHeld) return;
+    pointerHeld = false;
+    if (estimateHeld) {
+      estimateHeld = false;
+      scheduleEstimate(0);
+    }
+  }, true);
+}
 for (const chip of document.querySelectorAll('[data-size]')) {
   chip.addEventListener('click', () => {
     const [w, h] = chip.dataset.size.split('x');

@@ -31,13 +31,23 @@ test('a job from prompt to rendered images, downloadable, on desktop and at 375 
     const submitsBefore = sim.stats().byRoute['POST /v2/generate/async'] || 0;
     await page.fill('#prompt', 'a lighthouse on a cliff at dusk');
     await page.fill('#width', '500');
-    await page.click('#generate');
+    // Pressing Generate leaves the width field, whose change event starts the cost estimate. The
+    // estimate's field error must not appear (moving the button) while the button is held, or
+    // the click would land elsewhere and be lost.
     const widthError = page.locator('#width-error');
+    const generate = page.locator('#generate');
+    await generate.scrollIntoViewIfNeeded();
+    const box = await generate.boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.waitForTimeout(1000); // the estimate's check takes milliseconds
+    assert.equal(await widthError.isVisible(), false, 'no field error while the button is held');
+    assert.deepEqual(await generate.boundingBox(), box, 'the button stays under the pointer');
+    await page.mouse.up();
     await widthError.waitFor({ state: 'visible' });
     assert.match(await widthError.textContent(), /params\.width.*multiple of 64/);
     assert.equal(await page.locator('#width').getAttribute('aria-invalid'), 'true');
-    // The cost estimate (on the blur's change event) can show the error before the submit's own
-    // check has run and moved the focus, so wait for the focus rather than read it once.
+    // The submit's check is asynchronous: wait for it to move the focus.
     await until(async () => (await page.evaluate(() => document.activeElement.id)) === 'width',
       { what: 'the focus on the invalid field' });
     assert.equal(await page.locator('.job').count(), 0);
