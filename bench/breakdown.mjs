@@ -2,8 +2,8 @@
 // Where the bytes of the wasm go: `node bench/breakdown.mjs [--top N]`.
 //
 // Takes the release build that `npm run build` left in the cargo target dir, runs the same
-// wasm-bindgen (web) and wasm-opt passes as scripts/build.mjs but keeps the function names
-// (`-g`), and prints the raw size of the code grouped by what it belongs to (the crate's
+// wasm-bindgen (web), panic snip and wasm-opt passes as scripts/build.mjs but keeps the
+// function names (`-g`), and prints the raw size of the code grouped by what it belongs to (the crate's
 // modules, the export shims, the model converters, Rust's core/alloc/std, wasm-bindgen and
 // js-sys, the allocator), the data section, and the largest functions. Raw bytes, not gzip:
 // a group's share of the gzipped module is close to its share of the raw one.
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import os from 'node:os';
 import { root, flags, table, bytes, wasmCursor } from './lib.mjs';
 import { must } from '../scripts/lib/sh.mjs';
-import { WASM_OPT_PASSES, WASM_OPT_FEATURES } from '../scripts/build.mjs';
+import { WASM_OPT_PASSES, WASM_OPT_FEATURES, snipPanics } from '../scripts/build.mjs';
 
 /** Function body sizes (by function index) and names of a wasm file with a name section. */
 export function functionsOf(buf) {
@@ -86,6 +86,7 @@ async function main() {
   const dir = mkdtempSync(join(os.tmpdir(), 'horde-wasm-breakdown-'));
   try {
     await must('wasm-bindgen', ['--target', 'web', '--out-dir', dir, input], { cwd: root });
+    await snipPanics(join(dir, 'horde_wasm_bg.wasm'));
     const named = join(dir, 'named.wasm');
     await must(join(root, 'node_modules/.bin/wasm-opt'), [...WASM_OPT_PASSES, '-g', ...WASM_OPT_FEATURES, join(dir, 'horde_wasm_bg.wasm'), '-o', named], { cwd: root });
     const { data, functions } = functionsOf(readFileSync(named));

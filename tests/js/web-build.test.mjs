@@ -83,3 +83,41 @@ test('the glue is one file with a source map to the readable sources', () => {
   assert.equal(map.sourcesContent.length, map.sources.length);
   assert.ok(map.sourcesContent.every((s) => s.length > 0));
 });
+
+test('the build snips exactly the panic entry points of core, alloc and std', async () => {
+  const { PANIC_PATHS } = await import('../../scripts/build.mjs');
+  // Names as they appear in the name section of wasm-bindgen's output (rustc 1.95).
+  const panics = [
+    'core[c5930c85a12de822]::panicking::panic_fmt',
+    'core[c5930c85a12de822]::panicking::panic_bounds_check',
+    'core[c5930c85a12de822]::panicking::assert_failed::<usize, usize>',
+    'core[c5930c85a12de822]::panicking::panic_const::panic_const_async_fn_resumed',
+    '__rustc[b7974e8690430dd9]::rust_begin_unwind',
+    'std[a543996e6e7dbf1e]::panicking::panic_with_hook',
+    '<std[a543996e6e7dbf1e]::panicking::panic_handler::StaticStrPayload as core[c5930c85a12de822]::panic::PanicPayload>::get',
+    'core[c5930c85a12de822]::option::unwrap_failed',
+    'core[c5930c85a12de822]::result::unwrap_failed',
+    'core[c5930c85a12de822]::slice::index::slice_index_fail',
+    'core[c5930c85a12de822]::cell::panic_already_borrowed',
+    'alloc[3ca501edff3f0c7c]::raw_vec::capacity_overflow',
+    'alloc[3ca501edff3f0c7c]::raw_vec::handle_error',
+    'alloc[3ca501edff3f0c7c]::alloc::handle_alloc_error',
+    'std[a543996e6e7dbf1e]::thread::local::panic_access_error',
+  ];
+  const others = [
+    // The crate's own code, even where its names look alike.
+    'horde_wasm::validate::validate_request',
+    'horde_wasm::retry::should_retry_fail',
+    'horde_wasm::lifecycle::panic_free',
+    // Drops and everything else of core, alloc, std and wasm-bindgen.
+    'core::ptr::drop_in_place<std::panicking::panic_handler::FormatStringPayload>::h0123456789abcdef',
+    'core[c5930c85a12de822]::fmt::write',
+    'core::str::validations::next_code_point::h88b88ecd53d8bf7d',
+    'alloc::raw_vec::RawVecInner<A>::finish_grow::hb3c7704e6cdfb921',
+    'wasm_bindgen::__rt::throw_null',
+    'wasm_bindgen::throw_str',
+    '<core::option::Option<T> as horde_wasm::jsval::convert::FromJs>::from_js::hecb68db207f2a096',
+  ];
+  assert.deepEqual(panics.filter((n) => !PANIC_PATHS.test(n)), [], 'panic entry points not matched');
+  assert.deepEqual(others.filter((n) => PANIC_PATHS.test(n)), [], 'other functions matched');
+});
