@@ -63,23 +63,55 @@ export async function build({ quiet = false } = {}) {
   return report;
 }
 
-// The panic entry points of core, alloc and std. Every panic goes through one of them, and on
-// to std's panic handler, which formats the message, runs the hook and aborts.
-export const PANIC_PATHS = new RegExp([
-  String.raw`^(core|std|alloc)(\[[0-9a-f]+\])?::(panicking|panic)::`,
-  String.raw`^<std(\[[0-9a-f]+\])?::panicking::`,
-  String.raw`::rust_begin_unwind$`,
-  String.raw`^(core|std|alloc)(\[[0-9a-f]+\])?::.*::(panic_[a-z_]+|unwrap_failed|[a-z_]+_fail|capacity_overflow|handle_error|handle_alloc_error)$`,
-].join('|'));
+/**
+ * The panic entry points of core, alloc and std, by exact name (crate hashes, `::h…` suffixes
+ * and generic arguments removed): every panic goes through them to std's panic handler, which
+ * formats the message, runs the hook and aborts. Exact names, because a function wrongly
+ * matched would trap at run time (`std::panicking::panicking`, say, which lock guards call).
+ */
+export const PANIC_FUNCTIONS = new Set([
+  ...['panic', 'panic_fmt', 'panic_nounwind', 'panic_nounwind_fmt', 'panic_nounwind_nobacktrace',
+    'panic_bounds_check', 'panic_misaligned_pointer_dereference', 'panic_null_pointer_dereference',
+    'panic_str_2015', 'panic_display', 'panic_explicit', 'unreachable_display', 'assert_failed',
+    'assert_failed_inner', 'panic_cannot_unwind', 'panic_in_cleanup',
+    'panic_invalid_enum_construction'].map((f) => `core::panicking::${f}`),
+  '__rustc::rust_begin_unwind', 'rust_begin_unwind',
+  ...['begin_panic', 'begin_panic_handler', 'begin_panic_handler::{closure#0}', 'panic_handler',
+    'panic_handler::{closure#0}', 'rust_panic_with_hook', 'panic_with_hook', 'rust_panic',
+    'panic_count::increase'].map((f) => `std::panicking::${f}`),
+  'core::option::unwrap_failed', 'core::option::expect_failed', 'core::result::unwrap_failed',
+  ...['slice_index_fail', 'slice_start_index_len_fail', 'slice_end_index_len_fail',
+    'slice_index_order_fail', 'slice_start_index_overflow_fail', 'slice_end_index_overflow_fail']
+    .map((f) => `core::slice::index::${f}`),
+  'core::slice::copy_from_slice_impl::len_mismatch_fail',
+  'core::str::slice_error_fail', 'core::str::slice_error_fail_rt',
+  'core::cell::panic_already_borrowed', 'core::cell::panic_already_mutably_borrowed',
+  'core::cell::lazy::panic_poisoned', 'std::thread::local::panic_access_error',
+  'alloc::raw_vec::capacity_overflow', 'alloc::raw_vec::handle_error', 'alloc::alloc::handle_alloc_error',
+]);
+// The `panic_const_*` family, and the methods of the handler's payloads (reached only through
+// the handler's vtables).
+const PANIC_PATTERNS = [
+  /^core::panicking::panic_const::panic_const_\w+$/,
+  /^<alloc::vec::Vec<_, _>>::\w+::assert_failed$/, // index checks of insert, remove, …
+  /^<std::panicking::(begin_panic|panic_handler)::\w+(<[^>]*>)? as core::(panic::PanicPayload|fmt::Display)>::(get|take_box|as_str|fmt)$/,
+];
+
+/** Whether a function name (from the name section) is one of Rust's panic entry points. */
+export function isPanicPath(name) {
+  const n = name.replace(/\[[0-9a-f]+\]/g, '').replace(/::h[0-9a-f]{16}$/, '').replace(/::<.*>$/, '');
+  return PANIC_FUNCTIONS.has(n) || PANIC_PATTERNS.some((p) => p.test(n));
+}
 
 /**
  * Replaces the bodies of Rust's panic entry points with `unreachable`, in place, so that the
  * panic machinery (message formatting, `Location`, the hook, the payloads) is dead code for
  * wasm-opt. Behaviour is unchanged: on wasm32-unknown-unknown the default hook prints nothing
  * and the abort that follows is `unreachable` too, so a panic traps either way, with the same
- * `RuntimeError`. (This is what nightly's `panic_immediate_abort` does, on stable.) About
- * 1.4 KB gzip. Needs the name section; fails if `panic_fmt` is not found, so that a toolchain
- * that renames it is noticed. Returns the names replaced.
+ * `RuntimeError`. That holds while no panic hook is installed (this crate installs none): a
+ * hook would no longer run. (This is what nightly's `panic_immediate_abort` does, on stable.)
+ * About 1.5 KB gzip. Needs the name section; fails if `panic_fmt` is not found, so that a
+ * toolchain that renames it is noticed. Returns the names replaced.
  */
 export async function snipPanics(file) {
   const { default: binaryen } = await import('binaryen');
@@ -90,11 +122,11 @@ export async function snipPanics(file) {
     for (let i = 0; i < m.getNumFunctions(); i++) {
       const f = m.getFunctionByIndex(i);
       const { name, module, body } = binaryen.getFunctionInfo(f);
-      if (module || !body || !PANIC_PATHS.test(name)) continue;
+      if (module || !body || !isPanicPath(name)) continue;
       binaryen.Function.setBody(f, m.unreachable());
       snipped.push(name);
     }
-    if (!snipped.some((n) => /::panicking::panic_fmt$/.test(n))) {
+    if (!snipped.some((n) => /::panicking::panic_fmt(::h[0-9a-f]{16})?$/.test(n))) {
       throw new Error(`snipPanics: core::panicking::panic_fmt not found in ${file} (is the name section there?)`);
     }
     writeFileSync(file, m.emitBinary());

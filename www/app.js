@@ -312,12 +312,30 @@ function showFieldError(err) {
 const estimateCache = new Map();
 let estimateTimer = null;
 let estimateSeq = 0;
-// A field error shown by the estimate moves the controls below it. Leaving a field by pressing
-// Generate starts an estimate (the field's change event); if its error appeared while the button
-// is still pressed, the button would move from under the pointer and the click would be lost.
-// So while a pointer is down in the form the estimate's result waits for the release.
-let pointerHeld = false;
+// The estimate's results wait while a pointer is pressed anywhere on the page: a field error
+// or a longer estimate line, shown mid-press, moves the controls below it, and a button that
+// moves from under the pointer loses its click. The common case: pressing Generate right after
+// editing a field, whose change event (on the blur) starts an estimate.
+const pressed = new Set();
 let estimateHeld = false;
+
+/** Whether the estimate must wait for the release (it is then run again). */
+function holdEstimate() {
+  if (pressed.size === 0) return false;
+  estimateHeld = true;
+  return true;
+}
+
+function releasePointer(id) {
+  if (id === undefined) pressed.clear();
+  else pressed.delete(id);
+  if (pressed.size === 0 && estimateHeld) {
+    estimateHeld = false;
+    // A timer: it runs after the click that follows the release, so a submit shows its own
+    // error first.
+    scheduleEstimate(0);
+  }
+}
 
 function scheduleEstimate(delay = 450) {
   clearTimeout(estimateTimer);
@@ -337,11 +355,7 @@ async function updateEstimate() {
   // An untouched, empty prompt is not an error yet: check the rest with a stand-in prompt.
   const standIn = { ...request, prompt: request.prompt || 'a picture' };
   if (problem && fieldFor(problem.argument) === 'prompt' && !promptTouched) problem = await validate(standIn);
-  if (seq !== estimateSeq) return;
-  if (pointerHeld) {
-    estimateHeld = true;
-    return;
-  }
+  if (seq !== estimateSeq || holdEstimate()) return;
   showFieldError(problem);
   if (problem) {
     setEstimate('Fix the highlighted field to see the cost.');
@@ -356,12 +370,12 @@ async function updateEstimate() {
       kudos = (await client.estimateKudos(standIn)).kudos;
       estimateCache.set(key, kudos);
     } catch (e) {
-      if (seq !== estimateSeq) return;
+      if (seq !== estimateSeq || holdEstimate()) return;
       setEstimate(`No cost estimate: ${lowerFirst(explainHere(e).title)}.`, 'error');
       return;
     }
   }
-  if (seq !== estimateSeq) return;
+  if (seq !== estimateSeq || holdEstimate()) return;
   const n = request.params.n ?? 1;
   setEstimate(`${formatKudos(kudos)} kudos`, 'ok', n);
 }
@@ -891,21 +905,14 @@ els.form.addEventListener('input', () => {
   scheduleEstimate();
 });
 els.form.addEventListener('change', () => scheduleEstimate(0));
-els.form.addEventListener('pointerdown', () => {
-  pointerHeld = true;
-});
+document.addEventListener('pointerdown', (e) => pressed.add(e.pointerId), true);
 for (const type of ['pointerup', 'pointercancel']) {
-  // On the document: the pointer may be released outside the form. The estimate runs after the
-  // click that follows this event, so a submit shows its own error first.
-  document.addEventListener(type, () => {
-    if (!pointerHeld) return;
-    pointerHeld = false;
-    if (estimateHeld) {
-      estimateHeld = false;
-      scheduleEstimate(0);
-    }
-  }, true);
+  document.addEventListener(type, (e) => releasePointer(e.pointerId), true);
 }
+// Releases the page may never see (a context menu, a drag, another window or a dialog taking
+// the focus) must not hold the estimate for good.
+for (const type of ['contextmenu', 'dragstart']) document.addEventListener(type, () => releasePointer(), true);
+window.addEventListener('blur', () => releasePointer());
 for (const chip of document.querySelectorAll('[data-size]')) {
   chip.addEventListener('click', () => {
     const [w, h] = chip.dataset.size.split('x');

@@ -31,19 +31,8 @@ test('a job from prompt to rendered images, downloadable, on desktop and at 375 
     const submitsBefore = sim.stats().byRoute['POST /v2/generate/async'] || 0;
     await page.fill('#prompt', 'a lighthouse on a cliff at dusk');
     await page.fill('#width', '500');
-    // Pressing Generate leaves the width field, whose change event starts the cost estimate. The
-    // estimate's field error must not appear (moving the button) while the button is held, or
-    // the click would land elsewhere and be lost.
+    await page.click('#generate');
     const widthError = page.locator('#width-error');
-    const generate = page.locator('#generate');
-    await generate.scrollIntoViewIfNeeded();
-    const box = await generate.boundingBox();
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.mouse.down();
-    await page.waitForTimeout(1000); // the estimate's check takes milliseconds
-    assert.equal(await widthError.isVisible(), false, 'no field error while the button is held');
-    assert.deepEqual(await generate.boundingBox(), box, 'the button stays under the pointer');
-    await page.mouse.up();
     await widthError.waitFor({ state: 'visible' });
     assert.match(await widthError.textContent(), /params\.width.*multiple of 64/);
     assert.equal(await page.locator('#width').getAttribute('aria-invalid'), 'true');
@@ -124,6 +113,49 @@ test('a job from prompt to rendered images, downloadable, on desktop and at 375 
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.equal(overflow, 0, 'no horizontal scroll at 375 px');
     await screenshot(page, 'e2e-1-job-375px');
+    assert.deepEqual(stack.consoleErrors, []);
+  } finally {
+    await stack.close();
+  }
+});
+
+test('a field error waits while Generate is pressed, so the press is not lost', async () => {
+  // Leaving an edited field by pressing Generate fires the field's change event, which starts
+  // the cost estimate; if its field error appeared mid-press, the button would move from under
+  // the pointer and the click would land elsewhere. The page's timers are frozen around the
+  // press, so the estimate runs exactly while the button is held.
+  const stack = await startStack();
+  try {
+    const { page, site, sim } = stack;
+    await page.clock.install();
+    await openPage(page, site.url, { apiKey: TEST_KEY });
+    await page.locator('#estimate strong').waitFor();
+    const submitsBefore = sim.stats().byRoute['POST /v2/generate/async'] || 0;
+    await page.clock.pauseAt(await page.evaluate(() => Date.now() + 1000));
+    await page.fill('#prompt', 'a lighthouse on a cliff at dusk');
+    await page.fill('#width', '500');
+    const widthError = page.locator('#width-error');
+    const generate = page.locator('#generate');
+    await generate.scrollIntoViewIfNeeded();
+    const box = await generate.boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.clock.runFor(1000); // the estimate (and the typing's own, 450 ms later) run now
+    await page.waitForTimeout(300); // its check settles (promises, no timers)
+    assert.equal(await widthError.isVisible(), false, 'no field error while the button is held');
+    assert.deepEqual(await generate.boundingBox(), box, 'the button stays under the pointer');
+    await page.mouse.up();
+    // The click went through: the submit's check explains the field and focuses it.
+    await widthError.waitFor({ state: 'visible' });
+    await until(async () => (await page.evaluate(() => document.activeElement.id)) === 'width',
+      { what: 'the focus on the invalid field' });
+    await page.clock.resume();
+    // The held estimate runs after the release and agrees.
+    assert.match(await widthError.textContent(), /params\.width.*multiple of 64/);
+    await until(async () => /Fix the highlighted field/.test(await page.locator('#estimate').textContent()),
+      { what: "the held estimate's result" });
+    assert.equal(await page.locator('.job').count(), 0);
+    assert.equal(sim.stats().byRoute['POST /v2/generate/async'] || 0, submitsBefore, 'no request for an invalid form');
     assert.deepEqual(stack.consoleErrors, []);
   } finally {
     await stack.close();
