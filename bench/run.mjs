@@ -5,6 +5,7 @@
 //   node bench/run.mjs                      all parts (a few minutes)
 //   node bench/run.mjs decode memory        only those parts
 //   node bench/run.mjs --quick              fewer rounds/samples/calls (about two minutes)
+//   node bench/run.mjs lifecycle --reps 4   other flags go on to the parts
 //
 // Parts: size, decode, memory, startup, lifecycle. Each runs in its own Node process (so the
 // module instance, the heap and V8 flags of one part do not affect another).
@@ -19,10 +20,14 @@ const PARTS = ['size', 'decode', 'memory', 'startup', 'lifecycle'];
 const f = flags();
 const unknown = f._.filter((p) => !PARTS.includes(p));
 if (unknown.length || f.help) {
-  console.error(`usage: node bench/run.mjs [--quick] [${PARTS.join('|')} ...]${unknown.length ? `\nunknown part: ${unknown.join(', ')}` : ''}`);
+  console.error(`usage: node bench/run.mjs [--quick] [--reps N] [${PARTS.join('|')} ...]${unknown.length ? `\nunknown part: ${unknown.join(', ')}` : ''}`);
   process.exit(unknown.length ? 2 : 0);
 }
 requireBuild();
+// Other flags (--reps 4, --speed 8, …) go to the parts, each of which reads its own.
+const passOn = Object.entries(f)
+  .filter(([k]) => !['_', 'quick', 'help', 'out'].includes(k))
+  .flatMap(([k, v]) => (v === true ? [`--${k}`] : [`--${k}`, String(v)]));
 const parts = f._.length ? PARTS.filter((p) => f._.includes(p)) : PARTS;
 mkdirSync(resultsDir, { recursive: true });
 
@@ -38,7 +43,7 @@ for (const part of parts) {
   rmSync(out, { force: true });
   const started = Date.now();
   const code = await new Promise((resolve) => {
-    const args = [join(benchDir, `${part}.mjs`), '--out', out, ...(f.quick ? ['--quick'] : [])];
+    const args = [join(benchDir, `${part}.mjs`), '--out', out, ...(f.quick ? ['--quick'] : []), ...passOn];
     spawn(process.execPath, args, { cwd: root, stdio: 'inherit' }).on('exit', (c) => resolve(c));
   });
   if (!existsSync(out)) {
