@@ -10,7 +10,8 @@
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
-import { root, flags, table, bytes, wasmCursor } from './lib.mjs';
+import { root, flags, table, bytes } from './lib.mjs';
+import { wasmCursor } from '../scripts/lib/wasm.mjs';
 import { must } from '../scripts/lib/sh.mjs';
 import { WASM_OPT_PASSES, WASM_OPT_FEATURES, snipPanics } from '../scripts/build.mjs';
 

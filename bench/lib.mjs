@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
 import os from 'node:os';
+import { wasmCursor } from '../scripts/lib/wasm.mjs';
 
 export const benchDir = dirname(fileURLToPath(import.meta.url));
 export const root = dirname(benchDir);
@@ -218,28 +219,6 @@ export async function mainOf(meta, run) {
     writeFileSync(f.out, JSON.stringify(res, null, 2));
   }
   if (res.exitCode) process.exitCode = res.exitCode;
-}
-
-/** A reader over a wasm module's bytes from after its header: LEB128 numbers and names. */
-export function wasmCursor(buf) {
-  const c = {
-    p: 8,
-    leb() {
-      let r = 0;
-      for (let shift = 0; ; shift += 7) {
-        const b = buf[c.p++];
-        r += (b & 0x7f) * 2 ** shift;
-        if (!(b & 0x80)) return r;
-      }
-    },
-    str() {
-      const n = c.leb();
-      const s = buf.subarray(c.p, c.p + n).toString();
-      c.p += n;
-      return s;
-    },
-  };
-  return c;
 }
 
 /** Sizes of a wasm module's sections (code, data, …) and its function bodies, from its bytes. */

@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import { createRequire } from 'node:module';
 import { root, ensureRust, ensureWasmBindgen, ensureNodeModules } from './lib/ensure.mjs';
 import { must, output } from './lib/sh.mjs';
+import { wasmCursor } from './lib/wasm.mjs';
 
 const TARGETS = [
   ['web', 'web'],
@@ -97,9 +98,12 @@ const PANIC_PATTERNS = [
   /^<std::panicking::(begin_panic|panic_handler)::\w+(<[^>]*>)? as core::(panic::PanicPayload|fmt::Display)>::(get|take_box|as_str|fmt)$/,
 ];
 
+/** A function name from the name section without crate hashes, `::h…` suffix and generic arguments. */
+const plainName = (name) => name.replace(/\[[0-9a-f]+\]/g, '').replace(/::h[0-9a-f]{16}$/, '').replace(/::<.*>$/, '');
+
 /** Whether a function name (from the name section) is one of Rust's panic entry points. */
 export function isPanicPath(name) {
-  const n = name.replace(/\[[0-9a-f]+\]/g, '').replace(/::h[0-9a-f]{16}$/, '').replace(/::<.*>$/, '');
+  const n = plainName(name);
   return PANIC_FUNCTIONS.has(n) || PANIC_PATTERNS.some((p) => p.test(n));
 }
 
@@ -126,7 +130,7 @@ export async function snipPanics(file) {
       binaryen.Function.setBody(f, m.unreachable());
       snipped.push(name);
     }
-    if (!snipped.some((n) => /::panicking::panic_fmt(::h[0-9a-f]{16})?$/.test(n))) {
+    if (!snipped.some((n) => plainName(n) === 'core::panicking::panic_fmt')) {
       throw new Error(`snipPanics: core::panicking::panic_fmt not found in ${file} (is the name section there?)`);
     }
     writeFileSync(file, m.emitBinary());
@@ -252,44 +256,34 @@ function renameExport(buf, from, to) {
     } while (n);
     return Buffer.from(out);
   };
-  let p = 8;
-  const leb = () => {
-    let r = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = buf[p++];
-      r += (b & 0x7f) * 2 ** shift;
-      if (!(b & 0x80)) return r;
-    }
-  };
+  const c = wasmCursor(buf);
   const parts = [buf.subarray(0, 8)];
   let renamed = 0;
-  while (p < buf.length) {
-    const start = p;
-    const id = buf[p++];
-    const size = leb();
-    const end = p + size;
+  while (c.p < buf.length) {
+    const start = c.p;
+    const id = buf[c.p++];
+    const size = c.leb();
+    const end = c.p + size;
     if (id !== 7) {
       parts.push(buf.subarray(start, end));
-      p = end;
+      c.p = end;
       continue;
     }
     const entries = [];
-    const count = leb();
+    const count = c.leb();
     entries.push(uleb(count));
     for (let i = 0; i < count; i++) {
-      const len = leb();
-      const name = buf.subarray(p, p + len).toString();
-      p += len;
-      const rest = p;
-      p++; // kind
-      leb(); // index
+      const name = c.str();
+      const rest = c.p;
+      c.p++; // kind
+      c.leb(); // index
       const newName = Buffer.from(name === from ? to : name);
       if (name === from) renamed++;
-      entries.push(uleb(newName.length), newName, buf.subarray(rest, p));
+      entries.push(uleb(newName.length), newName, buf.subarray(rest, c.p));
     }
     const body = Buffer.concat(entries);
     parts.push(Buffer.from([7]), uleb(body.length), body);
-    p = end;
+    c.p = end;
   }
   if (renamed !== 1) throw new Error(`renaming export ${from}: found ${renamed} times`);
   return Buffer.concat(parts);
