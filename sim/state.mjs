@@ -333,9 +333,9 @@ export class HordeState {
       req.consumed = round2(req.consumed + k);
       if (req.user.id !== 0) req.user.kudos = round2(req.user.kudos - k);
     }
-    this.refreshExpiry(req, t);
   }
 
+  /** The server pushes a request's expiry on every job pick-up, never on a delivery or a poll. */
   refreshExpiry(req, t) {
     const e = t + this.cfg.lifetimeSeconds * 1000;
     if (e > req.expirySim) req.expirySim = e;

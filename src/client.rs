@@ -313,21 +313,18 @@ impl Inner {
     }
 
     /// The `POST /v2/generate/async` call: the request with the SDK defaults filled in,
-    /// validated, and `dry_run` set or not. Never aborted in flight (see [`Call`]).
+    /// validated, and `dry_run` set or not, with the caller's options (signal, timeout,
+    /// retries). Never aborted in flight (see [`Call`]).
     pub fn submit_call(
         &self,
         mut request: ImageGenerateAsyncRequest,
-        signal: &JsValue,
+        opts: &RequestOptions,
         dry_run: bool,
     ) -> Result<Call, Error> {
         request.apply_sdk_defaults();
         request.dry_run = dry_run.then_some(true);
         validate_request(&request)?;
-        let opts = RequestOptions {
-            signal: signal.clone(),
-            ..Default::default()
-        };
-        let mut call = self.call(&opts, HttpMethod::Post, SUBMIT_PATH.into(), Route::Submit)?;
+        let mut call = self.call(opts, HttpMethod::Post, SUBMIT_PATH.into(), Route::Submit)?;
         call.body = Some(request.to_js());
         call.with_key = true;
         call.abort_in_flight = false;
@@ -576,7 +573,7 @@ impl HordeClient {
                 return Err(Error::invalid("dry_run", "use estimateKudos for a dry run"));
             }
             let opts: RequestOptions = decode_options("options", &options)?;
-            let call = self.inner.submit_call(request, &opts.signal, false)?;
+            let call = self.inner.submit_call(request, &opts, false)?;
             Ok((call, opts.signal))
         });
         let (mut call, signal) = match prepared {
@@ -617,7 +614,7 @@ impl HordeClient {
     ) -> Promise {
         let call = request_arg(&request).and_then(|request| {
             let opts: RequestOptions = decode_options("options", &options)?;
-            self.inner.submit_call(request, &opts.signal, true)
+            self.inner.submit_call(request, &opts, true)
         });
         launch(&self.inner, call, convert::<ImageGenerateDryRunResponse>)
     }

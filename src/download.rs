@@ -120,11 +120,24 @@ pub async fn download(
         ImageForm::Url => {
             let url = String::from(&generation.img);
             let mut b = fetch_image(&inner, &url, &opts).await;
-            let expired = matches!(&b, Err(Fetched::Status(401 | 403 | 404 | 410)));
-            if let (true, Some(job)) = (expired, &job) {
+            let expired = match &b {
+                Err(Fetched::Status(s @ (401 | 403 | 404 | 410))) => Some(*s),
+                _ => None,
+            };
+            if let (Some(status), Some(job)) = (expired, &job) {
                 // The presigned URL expired: ask the Horde for a fresh one, once.
-                if let Some(fresh) = refresh_url(&inner, job, &generation.id, &opts).await? {
-                    b = fetch_image(&inner, &fresh, &opts).await;
+                match refresh_url(&inner, job, &generation.id, &opts).await {
+                    Ok(Some(fresh)) => b = fetch_image(&inner, &fresh, &opts).await,
+                    Ok(None) => {}
+                    // The usual case on the real Horde: a URL lives 30 minutes, a job's
+                    // results about 20 minutes after its last pick-up.
+                    Err(e) if e.status() == Some(404) => {
+                        return Err(unavailable(
+                            format!("the image host answered {status}, and no fresh URL exists: the job has expired on the Horde (results are kept about 20 minutes after a worker last picked it up); download images as they arrive"),
+                            Some(status),
+                        ))
+                    }
+                    Err(e) => return Err(e),
                 }
             }
             match b {
@@ -134,7 +147,7 @@ pub async fn download(
                         format!(
                             "the image host answered {status}{}",
                             if matches!(status, 401 | 403 | 404 | 410) {
-                                " (the URL expires 30 minutes after the status call that issued it; pass options.jobId to refresh it)"
+                                " (the URL expires 30 minutes after the status call that issued it; with options.jobId a fresh one is asked for while the job is still kept)"
                             } else {
                                 ""
                             }

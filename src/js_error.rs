@@ -76,6 +76,11 @@ export class HordeError extends Error {
    * (the images finished by then), if the job was created.
    */
   readonly partial?: ImageGenerateStatusResponse;
+  /**
+   * For errors of `generateImages` after which the job was cancelled on the server: why that
+   * cancel failed, if it did (the job may then still run, and be charged).
+   */
+  readonly cancelError?: HordeError;
   /** A plain summary for logs and `JSON.stringify` (without `partial`). */
   toJSON(): Record<string, unknown>;
 }

@@ -245,9 +245,11 @@ impl Job {
         &mut self,
         request: ImageGenerateAsyncRequest,
     ) -> Result<ImageGenerateAsyncResponse, Error> {
-        let mut call = self
-            .inner
-            .submit_call(request, &self.stop.signal(), false)?;
+        let opts = RequestOptions {
+            signal: self.stop.signal(),
+            ..Default::default()
+        };
+        let mut call = self.inner.submit_call(request, &opts, false)?;
         // The whole job's timeout bounds the wait; an attempt's own timeout only bounds a
         // connection that went silent, so it must not cut a slow but live answer short.
         call.timeout_ms = call.timeout_ms.max(SUBMIT_ATTEMPT_TIMEOUT_MS);

@@ -1,12 +1,20 @@
 //! Client-side pacing under the Horde's rate limits. Pure logic over a clock passed in, so it is
 //! tested natively; the transport feeds it `Date.now()` and sleeps for what it returns.
 //!
-//! The server counts requests in **fixed windows** per client IP, method and full path (so per
-//! job id for check, status and delete; API.md §7). A sliding log that never lets more than
+//! The server counts requests in **fixed windows** per client IP, method and path, query string
+//! excluded (so per job id for check, status and delete; API.md §7). A sliding log that never lets more than
 //! `limit` sends into any interval of `window + margin` keeps every fixed window of length
 //! `window` under its limit too, whatever the window's alignment, with the margin absorbing
 //! jitter in network latency. Browsers cannot see `Retry-After` (the Horde exposes no headers to
 //! CORS), so this is what keeps a browser client from being rate limited at all.
+
+/// The limiter key of a method and path: the path without its query string, as Flask's
+/// `request.path` that the server keys its windows by (so per job id for check, status and
+/// delete, while `/v2/status/models?type=text` shares the window of `/v2/status/models`).
+pub fn limit_key(method: crate::requests::HttpMethod, path: &str) -> String {
+    let path = crate::text::split_once(path, "?").map_or(path, |(p, _)| p);
+    format!("{} {}", method.as_str(), path)
+}
 
 /// One limit: at most `limit` requests per `window_ms`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -325,6 +333,26 @@ mod tests {
         assert!(l.has_room("s", PER_MINUTE_10, 2.0, 0));
         assert!(l.has_room("fresh", PER_MINUTE_10, 0.0, 1));
         assert!(l.has_room("s", PER_MINUTE_10, 70_000.0, 1));
+    }
+
+    #[test]
+    fn the_key_is_method_and_path_without_the_query() {
+        use crate::requests::HttpMethod;
+        let models = limit_key(HttpMethod::Get, "/v2/status/models");
+        assert_eq!(models, "GET /v2/status/models");
+        assert_eq!(
+            limit_key(HttpMethod::Get, "/v2/status/models?type=text&min_count=2"),
+            models
+        );
+        let id = "/v2/generate/status/0b8f3c6e-1b9a-4f36-9d3e-2f0c6a1b2c3d";
+        assert_ne!(
+            limit_key(HttpMethod::Delete, id),
+            limit_key(HttpMethod::Get, id)
+        );
+        assert_ne!(
+            limit_key(HttpMethod::Get, id),
+            limit_key(HttpMethod::Get, "/v2/generate/status/other")
+        );
     }
 
     #[test]

@@ -9,10 +9,12 @@ use crate::jsval::FromJs;
 use crate::models::{merge_generations, ImageGeneration};
 use wasm_bindgen::prelude::*;
 
+/// A generation read for its id only, under the same empty-id rule as [`ImageGeneration`]
+/// (an empty id is a fresh random one, equal to no other).
 struct IdOnly {
     id: String,
 }
-crate::js_object!(IdOnly { id => "id" });
+crate::js_object!(IdOnly { id => "id" with crate::models::generation_id_js });
 
 struct GenerationIds {
     generations: Option<Vec<IdOnly>>,

@@ -6,7 +6,7 @@ use crate::decode::{DecodeError, BODY_PATH};
 use crate::error::{ApiError, Error};
 use crate::js;
 use crate::models::ErrorBody;
-use crate::pacing::{Limiter, Route};
+use crate::pacing::{limit_key, Limiter, Route};
 use crate::requests::HttpMethod;
 use crate::retry::{retry_delay_ms, should_retry};
 use js_sys::{Function, Object, Reflect};
@@ -45,14 +45,14 @@ pub struct Call {
 }
 
 impl Call {
-    /// The limiter key: method and full path, as the server keys its windows.
+    /// The limiter key (see [`limit_key`]).
     pub fn limit_key(&self) -> String {
-        format!("{} {}", self.method.as_str(), self.path)
+        limit_key(self.method, &self.path)
     }
 
-    /// What the call is, for errors (the same text as its limiter key).
+    /// What the call is, for errors: method and full path.
     fn describe(&self) -> String {
-        self.limit_key()
+        format!("{} {}", self.method.as_str(), self.path)
     }
 }
 
@@ -169,11 +169,12 @@ impl Transport {
         if !self.settings.pacing {
             return true;
         }
-        // The same key as `Call::limit_key` of a call of this method and path.
-        let key = format!("{} {}", method.as_str(), path);
-        self.limiter
-            .borrow_mut()
-            .has_room(&key, route.rules(), js::now(), spare)
+        self.limiter.borrow_mut().has_room(
+            &limit_key(method, path),
+            route.rules(),
+            js::now(),
+            spare,
+        )
     }
 
     fn headers(&self, call: &Call) -> Object {

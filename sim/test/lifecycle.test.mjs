@@ -256,6 +256,17 @@ test('cancel: DELETE answers the state just before cancelling; in-flight images 
   assert.ok(!(await ctl(sim, 'GET', '/jobs')).json.jobs.some((j) => j.active));
 });
 
+test('expiry is pushed by a pick-up, not by the delivery (results live a lifetime past the last pick-up)', async () => {
+  await ctl(sim, 'POST', '/config', { lifetimeSeconds: 600 });
+  const r = await submit(sim, { prompt: 'one pick-up', params: { n: 1 } });
+  const created = await job(sim, r.json.id);
+  const picked = await waitJob(sim, r.json.id, (j) => j.processing > 0, 'picked up');
+  assert.ok(picked.expires_at >= created.expires_at, 'a pick-up never shortens it');
+  const done = await waitJob(sim, r.json.id, (j) => j.done, 'done');
+  assert.equal(done.finished, 1);
+  assert.equal(done.expires_at, picked.expires_at, 'the delivery did not push it');
+});
+
 test('expiry: 404 after the lifetime (check/status/delete wording), job kept in the table as expired', async () => {
   await ctl(sim, 'POST', '/config', { lifetimeSeconds: 10 });
   const never = await submit(sim, { prompt: 'unservable', models: ['SDXL 1.0'] });

@@ -567,6 +567,8 @@ impl ImageGenerateAsyncResponse {
 #[derive(Tsify, Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct ImageGenerateDryRunResponse {
     /// Estimated total cost for all `n` images, model multipliers included, plus the 1-kudos tax.
+    /// The server prices the family of the *first* listed model, and SDXL (×2) when `models`
+    /// is empty (the SDK default: any model), so name the model for an exact figure.
     pub kudos: f64,
 }
 

@@ -29,6 +29,8 @@ pub use image_data::{image_form, image_len, ImageData, ImageForm};
 pub use or_default::OrDefault;
 pub use progress::JobProgress;
 pub use rc::RequestErrorCode;
+#[cfg(target_arch = "wasm32")]
+pub(crate) use status::generation_id_js;
 pub use status::{
     merge_generations, GenMetadataEntry, GenMetadataType, GenMetadataValue, Generation,
     GenerationState, ImageGenerateStatusResponse, ImageGeneration,

@@ -170,8 +170,9 @@ crate::js_object!(ImageGeneration {
     worker_name => "worker_name",
 });
 
+/// A generation id read from JavaScript, under the empty-id rule.
 #[cfg(target_arch = "wasm32")]
-fn generation_id_js(v: wasm_bindgen::JsValue) -> Result<String, crate::jsval::DeError> {
+pub(crate) fn generation_id_js(v: wasm_bindgen::JsValue) -> Result<String, crate::jsval::DeError> {
     <String as crate::jsval::FromJs>::from_js(v).map(with_id)
 }
 

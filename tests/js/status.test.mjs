@@ -60,6 +60,11 @@ test('completion follows the seed, and its documented limit', () => {
 test('generations compare by id, and merge without duplicates keeping the newest copy', () => {
   assert.equal(sameGeneration(gen('a', 'u1'), gen('a', 'u2')), true);
   assert.equal(sameGeneration(gen('a'), gen('b')), false);
+  // The empty-id rule, as in mergeGenerations: each empty id is a fresh random one, equal to none.
+  assert.equal(sameGeneration(gen(''), gen('')), false);
+  assert.equal(generationsSubsetOf(status(['']), status([''])), false);
+  assert.equal(sameGenerations(status(['', 'a']), status(['', 'a'])), false);
+  assert.equal(mergeGenerations([gen('')], [gen('')]).length, 2);
   assert.equal(generationsSubsetOf(status([]), status(['a'])), true, "the seed's one-sided relation");
   assert.equal(generationsSubsetOf(status(['a', 'b']), status(['a'])), false);
   assert.equal(sameGenerations(status(['a', 'b']), status(['b', 'a'])), true);

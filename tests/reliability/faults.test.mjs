@@ -290,6 +290,35 @@ test('an answer slower than the timeout', async () => {
   assert.ok(Date.now() - t0 < 1500);
 });
 
+test('submitImage and estimateKudos take the per-call timeoutMs and maxRetries, not only the client defaults', async () => {
+  // The main client has the defaults (30 s, 2 retries): only the call's options can explain these.
+  const p0 = posts();
+  sim.addFault({ fault: '429', method: 'POST', path: '/v2/generate/async', times: 1 });
+  const bad = await run('429 on submitImage, maxRetries 0', () => c.submitImage({ prompt: 'no retry', params: SMALL }, { maxRetries: 0 }));
+  assert.ok(bad.error instanceof HordeRateLimitError, describe(bad));
+  assert.equal(posts() - p0, 1, 'not retried');
+  sim.addFault({ fault: '429', method: 'POST', path: '/v2/generate/async', times: 1 });
+  const dry = await run('429 on estimateKudos, maxRetries 0', () => c.estimateKudos({ prompt: 'no retry' }, { maxRetries: 0 }));
+  assert.ok(dry.error instanceof HordeRateLimitError, describe(dry));
+  assert.equal(posts() - p0, 2, 'not retried');
+
+  // Past the submit route's pacing window (2 per second, plus the margin), so that the timeout
+  // below runs out while the request is in flight, not while it waits for its slot.
+  await new Promise((r) => setTimeout(r, 1500));
+  const before = new Set(sim.jobs().map((j) => j.id));
+  sim.addFault({ fault: 'slow', method: 'POST', path: '/v2/generate/async', times: 1, delayMs: 2500 });
+  const t0 = Date.now();
+  const slow = await run('slow (2.5 s) submitImage, timeoutMs 400', () =>
+    c.submitImage({ prompt: 'too slow for me', params: SMALL }, { timeoutMs: 400 }));
+  assert.ok(slow.error instanceof HordeTimeoutError, describe(slow));
+  assert.equal(slow.error.timeoutMs, 400);
+  assert.ok(Date.now() - t0 < 2000, 'the caller was not kept waiting for the answer');
+  // The answer still came, and the job it created was cancelled (the guard): nothing runs unseen.
+  const created = await until(() => sim.jobs().filter((j) => !before.has(j.id)).at(0), { timeout: 10000, what: 'the late job' });
+  await until(() => sim.job(created.id).cancelled, { timeout: 10000, what: 'the late job cancelled' });
+  await idle(sim);
+});
+
 test('generateImages timeout: the job is cancelled and partial attached', async () => {
   sim.setConfig({ workers: 0 });
   const bad = await run('generateImages timeoutMs 1500, no worker', () =>

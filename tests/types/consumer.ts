@@ -59,7 +59,7 @@ export async function generate(signal: AbortSignal): Promise<DownloadedImage[]> 
       const status: number = e.status;
       console.log(rc === 'TooManyPrompts', status, e.retryAfterMs);
     } else if (e instanceof HordeAbortError) {
-      console.log(e.partial?.generations.length, e.jobId, e.during);
+      console.log(e.partial?.generations.length, e.jobId, e.during, e.cancelError?.name);
     } else if (e instanceof HordeJobFaultedError) {
       const name: 'HordeJobFaultedError' = e.name;
       console.log(name, e.jobId);
