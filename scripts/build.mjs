@@ -52,6 +52,7 @@ export async function build({ quiet = false } = {}) {
     // npm's binaryen, never Debian's wasm-opt 108 (its output breaks at load time).
     await must(join(root, 'node_modules/.bin/wasm-opt'), [...WASM_OPT_PASSES, ...WASM_OPT_FEATURES, wasm, '-o', wasm], { cwd: root });
   }
+  for (const [dir] of TARGETS) mergedInterfacesLast(join(pkg, dir, 'horde_wasm.d.ts'));
   shortenWasmNames(join(pkg, 'web'));
   await minifyWebGlue(join(pkg, 'web'));
   for (const [dir] of TARGETS.filter(([d]) => d !== 'web')) stripComments(join(pkg, dir));
@@ -151,6 +152,30 @@ await init({ module_or_path: new URL('./horde_wasm_bg.wasm', import.meta.url) })
 export * from './horde_wasm.js';
 `);
   writeFileSync(join(dir, 'index.d.ts'), `export * from './horde_wasm.js';\n`);
+}
+
+/**
+ * Moves each `export interface X { … }` that merges into an `export class X` of the same file
+ * after the class. wasm-bindgen writes the crate's TypeScript sections first, and TypeScript
+ * orders the overloads of a merged method by declaration: an interface's overloads (typed
+ * `HordeClient.send`, see `SEND_OVERLOADS` in src/client.rs) are tried before the class's own
+ * signature only when the interface comes after the class. Returns the names moved.
+ */
+export function mergedInterfacesLast(file) {
+  let text = readFileSync(file, 'utf8');
+  const moved = [];
+  for (const [, name] of text.matchAll(/^export class (\w+)\b/gm)) {
+    const start = text.search(new RegExp(`^export interface ${name} \\{`, 'm'));
+    if (start < 0) continue;
+    const end = text.indexOf('\n}\n', start);
+    if (end < 0 || text.indexOf(`export class ${name} `) < start) continue;
+    const block = text.slice(start, end + 3);
+    text = `${text.slice(0, start)}${text.slice(end + 3)}\n${block}`;
+    moved.push(name);
+  }
+  if (!moved.includes('HordeClient')) throw new Error(`${file}: no interface HordeClient before its class (the typed send overloads)`);
+  writeFileSync(file, text);
+  return moved;
 }
 
 /**

@@ -138,6 +138,20 @@ pub(crate) struct Inner {
 /// How many generations a client remembers the job of.
 pub const IMAGES_REMEMBERED: usize = 1024;
 
+/// `HordeClient.send` typed by the request's class (TypeScript merges this interface into the
+/// class; the request classes differ by their literal `kind`).
+#[wasm_bindgen(typescript_custom_section)]
+const SEND_OVERLOADS: &str = r#"
+export interface HordeClient {
+    /** Sends a check request: resolves to its `ImageGenerateCheckResponse`. */
+    send(request: ImageGenerateCheckRequest, options?: RequestOptions): Promise<ImageGenerateCheckResponse>;
+    /** Sends a status request: resolves to its `ImageGenerateStatusResponse`. */
+    send(request: ImageGenerateStatusRequest, options?: RequestOptions): Promise<ImageGenerateStatusResponse>;
+    /** Sends a delete (cancel) request: resolves to the status just before the cancel. */
+    send(request: DeleteImageGenerateRequest, options?: RequestOptions): Promise<ImageGenerateStatusResponse>;
+}
+"#;
+
 /// An AI Horde client.
 ///
 /// ```ts
@@ -507,7 +521,8 @@ impl HordeClient {
 
     /// Sends a request object (`new ImageGenerateStatusRequest(id)`,
     /// `new DeleteImageGenerateRequest(id)` or `new ImageGenerateCheckRequest(id)`) and resolves
-    /// to its success response type.
+    /// to its success response type (TypeScript picks it from the request's class: see
+    /// `SEND_OVERLOADS`; this union is the fallback for a request of unknown class).
     #[wasm_bindgen(
         unchecked_return_type = "Promise<ImageGenerateStatusResponse | ImageGenerateCheckResponse>"
     )]

@@ -67,7 +67,8 @@ pub fn parse_job_id(argument: &str, id: &str) -> Result<JobId, Error> {
 macro_rules! job_request {
     (
         $doc:literal,
-        $name:ident, $method:expr, $endpoint:literal, $route:expr, $response:ty, $response_name:literal
+        $name:ident, $method:expr, $endpoint:literal, $route:expr, $response:ty, $response_name:literal,
+        $kind_ts:literal, $response_ts:literal
     ) => {
         #[doc = $doc]
         #[wasm_bindgen]
@@ -120,8 +121,9 @@ macro_rules! job_request {
                 self.id.as_str().to_owned()
             }
 
-            /// The class name, which `HordeClient.send` dispatches on.
-            #[wasm_bindgen(getter)]
+            /// The class name, which `HordeClient.send` dispatches on (a literal type, so that
+            /// TypeScript tells the request classes apart and types `send`'s answer).
+            #[wasm_bindgen(getter, unchecked_return_type = $kind_ts)]
             pub fn kind(&self) -> String {
                 stringify!($name).to_owned()
             }
@@ -151,7 +153,7 @@ macro_rules! job_request {
             }
 
             /// The name of the success response type.
-            #[wasm_bindgen(getter, js_name = responseType)]
+            #[wasm_bindgen(getter, js_name = responseType, unchecked_return_type = $response_ts)]
             pub fn response_type(&self) -> String {
                 <Self as HordeRequest>::RESPONSE_TYPE.to_owned()
             }
@@ -184,7 +186,8 @@ job_request! {
     "`GET /v2/generate/status/{id}`: the full status of a request, with its images
 (horde_sdk's `ImageGenerateStatusRequest`). Rate limited to 10 per minute per id.",
     ImageGenerateStatusRequest, HttpMethod::Get, "/v2/generate/status/{id}", Route::Status,
-    ImageGenerateStatusResponse, "ImageGenerateStatusResponse"
+    ImageGenerateStatusResponse, "ImageGenerateStatusResponse",
+    "\"ImageGenerateStatusRequest\"", "\"ImageGenerateStatusResponse\""
 }
 
 job_request! {
@@ -192,14 +195,16 @@ job_request! {
 `DeleteImageGenerateRequest`). No new images start; images already on workers finish and
 are charged. The answer is the status just before the cancel.",
     DeleteImageGenerateRequest, HttpMethod::Delete, "/v2/generate/status/{id}", Route::Cancel,
-    ImageGenerateStatusResponse, "ImageGenerateStatusResponse"
+    ImageGenerateStatusResponse, "ImageGenerateStatusResponse",
+    "\"DeleteImageGenerateRequest\"", "\"ImageGenerateStatusResponse\""
 }
 
 job_request! {
     "`GET /v2/generate/check/{id}`: the progress of a request without its images
 (horde_sdk's `ImageGenerateCheckRequest`). Rate limited to 10 per second per id.",
     ImageGenerateCheckRequest, HttpMethod::Get, "/v2/generate/check/{id}", Route::Check,
-    ImageGenerateCheckResponse, "ImageGenerateCheckResponse"
+    ImageGenerateCheckResponse, "ImageGenerateCheckResponse",
+    "\"ImageGenerateCheckRequest\"", "\"ImageGenerateCheckResponse\""
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

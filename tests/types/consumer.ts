@@ -10,6 +10,7 @@ import {
   HordeInvalidArgumentError,
   ImageGenerateStatusRequest,
   DeleteImageGenerateRequest,
+  ImageGenerateCheckRequest,
   isJobComplete,
   isJobDone,
   mergeGenerations,
@@ -34,7 +35,11 @@ export async function statusOf(id: string): Promise<number> {
   const shared: boolean = status.shared;
   const check: ImageGenerateCheckResponse = await client.checkImage(id, { timeoutMs: 5000 });
   const viaSend = await client.send(new DeleteImageGenerateRequest(id));
-  console.log(seed, shared, check.wait_time, viaSend.done, isJobComplete(status, 2), isJobDone(check));
+  // send's answer is typed by the request's class.
+  const sentStatus: ImageGenerateStatusResponse = await client.send(new ImageGenerateStatusRequest(id));
+  const sentCheck: ImageGenerateCheckResponse = await client.send(new ImageGenerateCheckRequest(id));
+  console.log(seed, shared, check.wait_time, viaSend.generations.length, sentStatus.generations.length, sentCheck.wait_time,
+    isJobComplete(status, 2), isJobDone(check));
   const merged: ImageGeneration[] = mergeGenerations(status.generations, []);
   return merged.length + new ImageGenerateStatusRequest(id).path.length;
 }
@@ -84,5 +89,9 @@ void client.getImageStatus(42);
 void new HordeClient({ baseURL: 'https://aihorde.net/api' });
 // @ts-expect-error: the prompt is required.
 void client.submitImage({ params: { n: 1 } });
+// @ts-expect-error: a check answer has no generations.
+void client.send(new ImageGenerateCheckRequest('x')).then((r) => r.generations);
+// @ts-expect-error: the request kinds are literal types, not any string.
+export const notAKind: 'ImageGenerateCheckRequest' = new ImageGenerateStatusRequest('x').kind;
 // @ts-expect-error: generations are typed, not any.
 export const wrong: number = ({} as ImageGenerateStatusResponse).generations[0].seed;
