@@ -163,17 +163,24 @@ export * from './horde_wasm.js';
  */
 export function mergedInterfacesLast(file) {
   let text = readFileSync(file, 'utf8');
+  const at = (re) => text.search(re);
   const moved = [];
-  for (const [, name] of text.matchAll(/^export class (\w+)\b/gm)) {
-    const start = text.search(new RegExp(`^export interface ${name} \\{`, 'm'));
-    if (start < 0) continue;
-    const end = text.indexOf('\n}\n', start);
-    if (end < 0 || text.indexOf(`export class ${name} `) < start) continue;
-    const block = text.slice(start, end + 3);
-    text = `${text.slice(0, start)}${text.slice(end + 3)}\n${block}`;
-    moved.push(name);
+  for (const [, name] of readFileSync(file, 'utf8').matchAll(/^export class (\w+)\b/gm)) {
+    const klass = new RegExp(`^export class ${name}\\b`, 'm');
+    const iface = new RegExp(`^export interface ${name} \\{`, 'm');
+    // Every interface section of this name that still comes before the class, one at a time.
+    for (let start = at(iface); start >= 0 && start < at(klass); start = at(iface)) {
+      const end = text.indexOf('\n}\n', start);
+      if (end < 0) throw new Error(`${file}: interface ${name} has no end`);
+      const block = text.slice(start, end + 3);
+      text = `${text.slice(0, start)}${text.slice(end + 3)}\n${block}`;
+      moved.push(name);
+    }
   }
-  if (!moved.includes('HordeClient')) throw new Error(`${file}: no interface HordeClient before its class (the typed send overloads)`);
+  const last = (re) => [...text.matchAll(re)].at(-1)?.index ?? -1;
+  if (last(/^export interface HordeClient \{/gm) < at(/^export class HordeClient\b/m)) {
+    throw new Error(`${file}: the HordeClient interface (the typed send overloads) is not after the class`);
+  }
   writeFileSync(file, text);
   return moved;
 }

@@ -133,7 +133,7 @@ pub async fn download(
                     // results about 20 minutes after its last pick-up.
                     Err(e) if e.status() == Some(404) => {
                         return Err(unavailable(
-                            format!("the image host answered {status}, and no fresh URL exists: the job has expired on the Horde (results are kept about 20 minutes after a worker last picked it up); download images as they arrive"),
+                            format!("the image host answered {status}, and no fresh URL exists: the job is no longer on the Horde (results are kept about 20 minutes after a worker last picked it up, 60 with an extra-slow worker), or it is not this generation's job; download images as they arrive"),
                             Some(status),
                         ))
                     }

@@ -79,7 +79,9 @@ pub fn is_job_possible(
     Ok(arg::<Flags>("status", status)?.is_possible)
 }
 
-/// Equality of generations, by `id` (horde_sdk's `ImageGeneration.__eq__`).
+/// Equality of generations, by `id` (horde_sdk's `ImageGeneration.__eq__`). An empty `id`
+/// (which the real server never sends) reads as a fresh random one, with a warning, as when a
+/// response is decoded: such a generation equals no other, not even itself.
 #[wasm_bindgen(js_name = sameGeneration)]
 pub fn same_generation(
     #[wasm_bindgen(unchecked_param_type = "ImageGeneration")] a: &JsValue,

@@ -4,7 +4,9 @@
 // `memory` keeps its name, and that the source map leads back to the readable code.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startSim, AGENT, TEST_KEY, rejection, webpSize } from './helpers.mjs';
 
@@ -135,4 +137,32 @@ test('the build snips exactly the panic entry points of core, alloc and std', as
   ];
   assert.deepEqual(panics.filter((n) => !isPanicPath(n)), [], 'panic entry points not matched');
   assert.deepEqual(others.filter((n) => isPanicPath(n)), [], 'other functions matched');
+});
+
+test('the build moves interfaces that merge into a class after it (typed send overloads first)', async () => {
+  const { mergedInterfacesLast } = await import('../../scripts/build.mjs');
+  const dir = mkdtempSync(join(tmpdir(), 'horde-wasm-dts-'));
+  try {
+    const file = join(dir, 'x.d.ts');
+    const before = [
+      'export interface HordeClient {\n    send(r: A): Promise<RA>;\n}\n',
+      'export interface Other {\n    x: number;\n}\n',
+      'export interface HordeClient {\n    send(r: B): Promise<RB>;\n}\n',
+      '/** The client. */\nexport class HordeClient {\n    send(r: A | B): Promise<RA | RB>;\n}\n',
+    ].join('\n');
+    writeFileSync(file, before);
+    assert.deepEqual(mergedInterfacesLast(file), ['HordeClient', 'HordeClient']);
+    const after = readFileSync(file, 'utf8');
+    const at = (s) => after.indexOf(s);
+    assert.ok(at('export class HordeClient') < at('send(r: A): Promise<RA>'));
+    assert.ok(at('send(r: A): Promise<RA>') < at('send(r: B): Promise<RB>'), 'their own order kept');
+    assert.ok(at('export interface Other') < at('export class HordeClient'), 'other interfaces stay');
+    assert.equal(after.match(/^export interface HordeClient/gm).length, 2);
+    assert.deepEqual(mergedInterfacesLast(file), [], 'a second run changes nothing');
+    assert.equal(readFileSync(file, 'utf8'), after);
+    writeFileSync(file, 'export class HordeClient {\n}\n');
+    assert.throws(() => mergedInterfacesLast(file), /HordeClient interface/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

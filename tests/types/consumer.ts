@@ -24,6 +24,9 @@ import {
   type RequestErrorCode,
 } from 'horde-wasm';
 
+/** `true` when A and B are the same type (not merely assignable). */
+type Exactly<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+
 const client = new HordeClient({ baseUrl: 'http://127.0.0.1:7001/api', clientAgent: 'MyApp:1.0:me@example.org' });
 
 export async function statusOf(id: string): Promise<number> {
@@ -37,9 +40,11 @@ export async function statusOf(id: string): Promise<number> {
   const viaSend = await client.send(new DeleteImageGenerateRequest(id));
   // send's answer is typed by the request's class.
   const sentStatus: ImageGenerateStatusResponse = await client.send(new ImageGenerateStatusRequest(id));
-  const sentCheck: ImageGenerateCheckResponse = await client.send(new ImageGenerateCheckRequest(id));
+  const sentCheck = await client.send(new ImageGenerateCheckRequest(id));
+  // Exactly the check response, not the union (the status response would also be assignable).
+  const checkTyped: Exactly<typeof sentCheck, ImageGenerateCheckResponse> = true;
   console.log(seed, shared, check.wait_time, viaSend.generations.length, sentStatus.generations.length, sentCheck.wait_time,
-    isJobComplete(status, 2), isJobDone(check));
+    checkTyped, isJobComplete(status, 2), isJobDone(check));
   const merged: ImageGeneration[] = mergeGenerations(status.generations, []);
   return merged.length + new ImageGenerateStatusRequest(id).path.length;
 }
