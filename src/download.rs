@@ -124,8 +124,10 @@ pub async fn download(
                 Err(Fetched::Status(s @ (401 | 403 | 404 | 410))) => Some(*s),
                 _ => None,
             };
+            let mut refreshed = false;
             if let (Some(status), Some(job)) = (expired, &job) {
                 // The presigned URL expired: ask the Horde for a fresh one, once.
+                refreshed = true;
                 match refresh_url(&inner, job, &generation.id, &opts).await {
                     Ok(Some(fresh)) => b = fetch_image(&inner, &fresh, &opts).await,
                     Ok(None) => {}
@@ -146,10 +148,10 @@ pub async fn download(
                     return Err(unavailable(
                         format!(
                             "the image host answered {status}{}",
-                            if matches!(status, 401 | 403 | 404 | 410) {
-                                " (the URL expires 30 minutes after the status call that issued it; with options.jobId a fresh one is asked for while the job is still kept)"
-                            } else {
-                                ""
+                            match (status, refreshed) {
+                                (_, true) => " (also after a fresh URL was asked for through the job's status)",
+                                (401 | 403 | 404 | 410, false) => " (the URL expires 30 minutes after the status call that issued it; with options.jobId a fresh one is asked for while the job is still kept)",
+                                _ => "",
                             }
                         ),
                         Some(status),

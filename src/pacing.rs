@@ -2,10 +2,10 @@
 //! tested natively; the transport feeds it `Date.now()` and sleeps for what it returns.
 //!
 //! The server counts requests in **fixed windows** per client IP, method and path, query string
-//! excluded (so per job id for check, status and delete; API.md §7). A sliding log that never lets more than
-//! `limit` sends into any interval of `window + margin` keeps every fixed window of length
-//! `window` under its limit too, whatever the window's alignment, with the margin absorbing
-//! jitter in network latency. Browsers cannot see `Retry-After` (the Horde exposes no headers to
+//! excluded (so per job id for check, status and delete; API.md §7). A sliding log that never
+//! lets more than `limit` sends into any interval of `window + margin` keeps every fixed window
+//! of length `window` under its limit too, whatever the window's alignment, with the margin
+//! absorbing jitter in network latency. Browsers cannot see `Retry-After` (the Horde exposes no headers to
 //! CORS), so this is what keeps a browser client from being rate limited at all.
 
 /// The limiter key of a method and path: the path without its query string, as Flask's
