@@ -108,14 +108,28 @@ function setStatusLine(el, state, text, err) {
 }
 
 let connectSeq = 0;
+// Whether the last connect reached the Horde (else the same address may be tried again).
+let connected = false;
 async function connect() {
   const seq = ++connectSeq;
   user = null;
+  connected = false;
   try {
     client = new horde.HordeClient({ baseUrl: hordeUrl, apiKey, ...(config.clientOptions || {}) });
   } catch (e) {
     client = null;
     const x = explainHere(e);
+    if (e instanceof horde.HordeInvalidArgumentError && e.argument === 'options.apiKey') {
+      // A key the client refuses (a stray tab or invisible character): said next to the key,
+      // and not stored.
+      setConn('error', 'API key not usable');
+      setStatusLine(els.urlStatus, '', '');
+      setStatusLine(els.keyStatus, 'error', `This key cannot be used: ${e.rule}. Paste it again without spaces or hidden characters.`, x);
+      els.settings.open = true;
+      fillModels([], 'No models: fix the API key first.');
+      updateEstimate();
+      return;
+    }
     let text = x.text;
     if (e instanceof horde.HordeInvalidArgumentError && /baseUrl$/.test(e.argument)) {
       text = /https/.test(e.rule)
@@ -153,6 +167,8 @@ async function connect() {
     updateEstimate();
     return;
   }
+  connected = true;
+  saveKey(apiKey);
   const version = hb.value.version ? ` (AI Horde API ${hb.value.version})` : '';
   const state = hb.value.message === 'OK' ? '' : ` It reports ${hb.value.message}.`;
   setStatusLine(els.urlStatus, 'ok', `Connected to ${isSimulator(hordeUrl) ? 'the local simulator' : hordeUrl}${version}.${state}`);
@@ -450,6 +466,10 @@ function startJob(request) {
     startedAt: performance.now(),
     running: true,
     ticker: null,
+    // Each image's bytes, fetched as it arrives (generation id → Promise of the downloaded
+    // image, or of null when that failed): the Horde keeps a job's results only about 20 minutes
+    // after its last pick-up, so a Download pressed later must not depend on the server.
+    images: new Map(),
     objectUrls: [],
   };
   jobs.add(job);
@@ -588,7 +608,7 @@ function addImage(job, generation) {
   frame.className = 'frame';
   frame.style.aspectRatio = `${job.width} / ${job.height}`;
   const img = document.createElement('img');
-  img.src = generation.img;
+  showImage(job, generation, img);
   img.width = job.width;
   img.height = job.height;
   img.decoding = 'async';
@@ -639,12 +659,35 @@ function addImage(job, generation) {
   announce(generation.censored ? `Image ${index} of ${job.n} finished, censored.` : `Image ${index} of ${job.n} finished.`);
 }
 
+/**
+ * Fetches an image's bytes once, as it arrives, and shows them from memory; if they cannot be
+ * fetched (an image host without CORS, say), the image is shown from its URL instead.
+ */
+function showImage(job, generation, img) {
+  if (!job.images.has(generation.id)) {
+    job.images.set(generation.id, job.client.downloadImage(generation, job.id ? { jobId: job.id } : undefined)
+      .then((image) => ({ ...image, blob: image.blob || new Blob([image.bytes], { type: image.mimeType }) }), () => null));
+  }
+  job.images.get(generation.id).then((image) => {
+    if (!jobs.has(job)) return; // removed meanwhile
+    if (!image) {
+      img.src = generation.img;
+      return;
+    }
+    const url = URL.createObjectURL(image.blob);
+    job.objectUrls.push(url);
+    img.src = url;
+  });
+}
+
 async function downloadGeneration(job, generation, btn) {
   const label = btn.textContent;
   btn.disabled = true;
   btn.textContent = 'Downloading…';
   try {
-    const image = await job.client.downloadImage(generation, job.id ? { jobId: job.id } : undefined);
+    // The bytes fetched when the image arrived; else (that fetch failed) one more try now.
+    const image = (await job.images.get(generation.id))
+      || await job.client.downloadImage(generation, job.id ? { jobId: job.id } : undefined);
     const blob = image.blob || new Blob([image.bytes], { type: image.mimeType });
     const url = URL.createObjectURL(blob);
     const a = document.createElement('a');
@@ -695,6 +738,16 @@ function failJob(job, err) {
   dropPlaceholders(job);
   const got = job.shown.size;
   const kept = got ? ` ${got} of ${job.n} ${job.n === 1 ? 'image' : 'images'} had finished and ${got === 1 ? 'is' : 'are'} kept below.` : '';
+  if (err?.cancelError && job.id) {
+    // The SDK stopped waiting and tried to cancel the job, but the cancel failed: say so (the
+    // job may still run, and be charged), and let the user try again.
+    setPhase(job, 'failed', 'Not cancelled', `Stopped waiting, but the Horde did not take the cancel: the job may still run and use kudos.${kept}`);
+    setBar(job, got / job.n);
+    showJobError(job, err.cancelError);
+    offerCancelAgain(job, kept);
+    announce('The cancel failed: the job may still run.');
+    return;
+  }
   if (err instanceof horde.HordeAbortError) {
     setPhase(job, 'cancelled', 'Cancelled', job.id ? `Cancelled on the Horde.${kept}` : 'Cancelled before it was sent.');
     setBar(job, got / job.n);
@@ -706,6 +759,28 @@ function failJob(job, err) {
   showJobError(job, err);
   const x = explainHere(err);
   announce(`Job failed: ${x.title}.`);
+}
+
+/** A "Cancel again" button under a job whose cancel failed. */
+function offerCancelAgain(job, kept) {
+  const again = button('Cancel again', 'btn btn-secondary btn-small');
+  again.addEventListener('click', async () => {
+    again.disabled = true;
+    again.textContent = 'Cancelling…';
+    try {
+      await job.client.deleteImageStatus(job.id);
+      job.els.error.replaceChildren();
+      job.els.error.hidden = true;
+      setPhase(job, 'cancelled', 'Cancelled', `Cancelled on the Horde.${kept}`);
+      job.els.remove.focus();
+      announce('Job cancelled.');
+    } catch (e) {
+      showJobError(job, e);
+      offerCancelAgain(job, kept);
+      job.els.error.querySelector('button')?.focus();
+    }
+  });
+  job.els.error.append(again);
 }
 
 function showJobError(job, err) {
@@ -757,6 +832,8 @@ function removeJob(job, moveFocus) {
   const next = job.card.nextElementSibling || job.card.previousElementSibling;
   jobs.delete(job);
   job.card.remove();
+  for (const url of job.objectUrls.splice(0)) URL.revokeObjectURL(url);
+  job.images.clear();
   updateJobsChrome();
   if (moveFocus) (next?.querySelector('button:not([hidden])') || els.prompt).focus();
 }
@@ -848,7 +925,7 @@ function fatal(text, err) {
 function applyUrl(url) {
   const next = url.trim() || PUBLIC_URL;
   els.url.value = next;
-  if (next === hordeUrl && client) return;
+  if (next === hordeUrl && client && connected) return;
   hordeUrl = next;
   estimateCache.clear();
   connect();
@@ -859,8 +936,7 @@ function applyKey() {
   els.key.value = next;
   if (next !== apiKey) {
     apiKey = next;
-    saveKey(apiKey);
-    connect();
+    connect(); // stores the key once the client accepts it
   } else {
     checkKey();
   }
@@ -922,6 +998,8 @@ for (const chip of document.querySelectorAll('[data-size]')) {
   });
 }
 
+// Set while a submit is being validated: a double click starts one job, not two.
+let submitting = false;
 els.form.addEventListener('submit', async (e) => {
   e.preventDefault();
   promptTouched = true;
@@ -930,8 +1008,15 @@ els.form.addEventListener('submit', async (e) => {
     els.url.focus();
     return;
   }
+  if (submitting) return;
   const request = buildRequest();
-  const problem = await validate(request);
+  submitting = true;
+  let problem;
+  try {
+    problem = await validate(request);
+  } finally {
+    submitting = false;
+  }
   if (problem) {
     const control = showFieldError(problem);
     (control || els.formError).focus?.();

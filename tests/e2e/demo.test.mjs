@@ -84,8 +84,12 @@ test('a job from prompt to rendered images, downloadable, on desktop and at 375 
     assert.equal(sim.job(await first.getAttribute('data-job-id')).images.length, 2);
     const card1 = first;
 
-    // The Download button saves <generation id>.webp, a real WebP.
+    // The Download button saves <generation id>.webp, a real WebP, even once the Horde has
+    // dropped the job and its URLs: the page fetched the bytes when the image arrived.
     const generationId = await card1.locator('.shot').first().getAttribute('data-generation-id');
+    const expiredJob = await card1.getAttribute('data-job-id');
+    sim.inject(expiredJob, 'expire-images');
+    sim.inject(expiredJob, 'expire');
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       card1.locator('.shot').first().getByRole('button', { name: /^Download/ }).click(),
@@ -243,6 +247,16 @@ test('a bad API key is explained in plain words', async () => {
     assert.equal(await page.locator('.job .pill').textContent(), 'Failed');
     assert.equal(sim.jobs().length, 0);
     await screenshot(page, 'e2e-3-bad-key');
+
+    // A key the client refuses (an invisible character pasted with it) is explained next to the
+    // key, not as a bad address, and is not stored.
+    await page.fill('#api-key', 'simtestkey\u200b000000000001');
+    await page.click('#check-key');
+    await page.locator('#key-status[data-state="error"]').waitFor();
+    assert.match(await page.locator('#key-status p').first().textContent(), /This key cannot be used: .*Paste it again/);
+    assert.notEqual(await page.locator('#url-status').getAttribute('data-state'), 'error', 'the address is not blamed');
+    assert.match(await page.locator('#conn-summary-text').textContent(), /API key not usable/);
+    assert.equal(await page.evaluate(() => localStorage.getItem('horde-wasm-demo:api-key')), 'notarealkey000000');
   } finally {
     await stack.close();
   }
@@ -272,6 +286,66 @@ test('a rate limit is explained in plain words', async () => {
     assert.ok(sim.stats().byStatus['429'] >= 1);
     assert.equal(sim.jobs().length, 0);
     await screenshot(page, 'e2e-4-rate-limit');
+  } finally {
+    await stack.close();
+  }
+});
+
+test('a cancel the Horde refuses is said plainly, and Cancel again finishes it', async () => {
+  // No worker once the page is up: the job waits. Every DELETE answers 500 until the fault is
+  // cleared, so the SDK's cancel fails (cancelError) within its 8 s budget.
+  const stack = await startStack({ sim: { speed: 20 } });
+  try {
+    const { page, site, sim } = stack;
+    await openPage(page, site.url, { apiKey: TEST_KEY });
+    sim.setConfig({ workers: 0 });
+    await page.fill('#prompt', 'a lighthouse nobody will paint');
+    await page.click('#generate');
+    const card = page.locator('.job').first();
+    await until(async () => await card.getAttribute('data-job-id'), { timeout: 10_000, what: 'the job id' });
+    const jobId = await card.getAttribute('data-job-id');
+    sim.addFault({ fault: '500', method: 'DELETE', path: `/v2/generate/status/${jobId}`, times: 0 });
+
+    await card.locator('[data-action="cancel"]').click();
+    await page.locator('.job[data-state="failed"]').waitFor({ timeout: 20_000 });
+    assert.equal(await card.locator('.pill').textContent(), 'Not cancelled');
+    assert.match(await card.locator('.job-status').textContent(), /did not take the cancel: the job may still run/);
+    assert.equal(sim.job(jobId).cancelled, false, 'the job really still runs');
+    const again = card.locator('.job-error').getByRole('button', { name: 'Cancel again' });
+    assert.equal(await again.isVisible(), true);
+
+    sim.clearFaults();
+    await again.click();
+    await page.locator('.job[data-state="cancelled"]').waitFor({ timeout: 10_000 });
+    assert.match(await card.locator('.job-status').textContent(), /Cancelled on the Horde/);
+    assert.equal(await card.locator('.job-error').isVisible(), false);
+    assert.equal(sim.job(jobId).cancelled, true, 'the second cancel reached the simulator');
+    // The refused DELETEs show up in the console as failed loads (500), and nothing else does.
+    assert.deepEqual(stack.consoleErrors.filter((m) => !/status of 500/.test(m)), []);
+  } finally {
+    await stack.close();
+  }
+});
+
+test('after a failed connection, Enter on the same address tries again', async () => {
+  const stack = await startStack({ sim: { speed: 20 } });
+  try {
+    const { page, site, sim } = stack;
+    await openPage(page, site.url);
+    await page.click('#settings summary');
+    // The Horde stops answering its heartbeat (500, retries included).
+    sim.addFault({ fault: '500', method: 'GET', path: '/v2/status/heartbeat', times: 0 });
+    const url = await page.inputValue('#horde-url');
+    await page.fill('#horde-url', `${url}/`);
+    await page.press('#horde-url', 'Enter');
+    await page.locator('#url-status[data-state="error"]').waitFor({ timeout: 15_000 });
+
+    // It is back: the same address again (unchanged) reconnects.
+    sim.clearFaults();
+    await page.press('#horde-url', 'Enter');
+    await page.locator('#url-status[data-state="ok"]').waitFor({ timeout: 15_000 });
+    await page.locator('#conn-summary .dot[data-state="ok"]').waitFor();
+    assert.ok(await page.locator('#model option').count() > 1, 'the models are loaded again');
   } finally {
     await stack.close();
   }
