@@ -15,6 +15,7 @@
 
 import http from 'node:http';
 import { createReadStream, promises as fsp } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { join, resolve, sep, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -119,11 +120,9 @@ export async function serve({ port = 8080, host = '127.0.0.1', root = ROOT, conf
     res.setHeader('Content-Length', st.size);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     if (req.method === 'HEAD') return res.end();
-    await new Promise((ok, fail) => {
-      const stream = createReadStream(file);
-      stream.on('error', fail);
-      res.on('close', ok);
-      stream.pipe(res);
+    // pipeline closes the file when the client goes away mid-response (pipe would not).
+    await pipeline(createReadStream(file), res).catch((e) => {
+      if (e.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw e;
     });
   }
 

@@ -71,6 +71,8 @@ for (const [value, label] of SAMPLERS) {
 els.url.value = hordeUrl;
 els.key.value = apiKey;
 els.useSim.hidden = !SIM_URL;
+// Without a simulator (`npm start -- --no-sim`), its hints would only confuse.
+for (const el of document.querySelectorAll('[data-sim-only]')) el.hidden = !SIM_URL;
 
 // ---------------------------------------------------------------------------------------------
 // Connection: address, key, models.
@@ -237,6 +239,9 @@ function updateModelHint() {
 // The form: request, validation, cost estimate, code sample.
 
 function numberOf(input) {
+  // Text a number field cannot read ("7e", or "7,5" in some locales) has the value '' too: a field
+  // error, not the default.
+  if (input.validity?.badInput) return NaN;
   const raw = input.value.trim();
   if (raw === '') return undefined;
   return Number(raw);

@@ -350,3 +350,24 @@ test('after a failed connection, Enter on the same address tries again', async (
     await stack.close();
   }
 });
+
+test('a number field the browser cannot read is a field error, not a silent default', async () => {
+  const stack = await startStack({ sim: { speed: 20 } });
+  try {
+    const { page, site, sim } = stack;
+    await openPage(page, site.url, { apiKey: TEST_KEY });
+    await page.fill('#prompt', 'a quiet harbour');
+    await page.fill('#cfg', '');
+    await page.focus('#cfg');
+    await page.keyboard.type('7e');
+    assert.equal(await page.$eval('#cfg', (i) => i.validity.badInput), true, 'the browser cannot read it');
+    await page.click('#generate');
+    await page.locator('#cfg-error:not([hidden])').waitFor({ timeout: 10_000 });
+    assert.match(await page.locator('#cfg-error').textContent(), /params\.cfg_scale/);
+    assert.equal(await page.getAttribute('#cfg', 'aria-invalid'), 'true');
+    assert.equal(await page.locator('.job').count(), 0, 'no job started');
+    assert.equal(sim.jobs().length, 0);
+  } finally {
+    await stack.close();
+  }
+});
