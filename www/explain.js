@@ -58,7 +58,10 @@ export function explain(err, ctx = {}) {
     case 'HordeAbortError':
       return out('Cancelled', 'You cancelled this job; it was cancelled on the Horde too.');
     case 'HordeTimeoutError':
-      return out('Took too long', `The Horde${where} did not answer in time, so the job was given up and cancelled. Try again; the Horde may be busy.`);
+      // A job's timeout carries its id (and cancels it); a plain call's timeout does not.
+      return out('Took too long', e.jobId
+        ? `The job did not finish in time on the Horde${where}, so it was given up and cancelled. Try again; the Horde may be busy.`
+        : `The Horde${where} did not answer in time. Try again; the Horde may be busy.`);
     case 'HordeConnectionError':
       return out('Cannot reach the Horde', `No answer from the Horde${where}. Check the address under Connection and your network${ctx.simulator ? ', and that npm start is still running' : ''}.`);
     case 'HordeRateLimitError':
