@@ -495,8 +495,11 @@ function startJob(request) {
   job.els.cancel.setAttribute('aria-label', `Cancel “${truncate(positive, 60)}”`);
   job.els.remove.setAttribute('aria-label', `Remove “${truncate(positive, 60)}”`);
   job.els.cancel.addEventListener('click', () => {
-    job.els.cancel.disabled = true;
+    // aria-disabled, not disabled: a disabled button drops the keyboard focus.
+    if (job.els.cancel.getAttribute('aria-disabled') === 'true') return;
+    job.els.cancel.setAttribute('aria-disabled', 'true');
     job.els.cancel.textContent = 'Cancelling…';
+    job.els.cancel.setAttribute('aria-label', `Cancelling “${truncate(positive, 60)}”`);
     job.controller.abort();
   });
   job.els.remove.addEventListener('click', () => removeJob(job, true));
@@ -823,8 +826,11 @@ function endJob(job) {
   job.running = false;
   clearInterval(job.ticker);
   job.els.eta.textContent = '';
+  // Keyboard users who pressed Cancel keep their place: the focus goes to Remove.
+  const hadFocus = document.activeElement === job.els.cancel;
   job.els.cancel.hidden = true;
   job.els.remove.hidden = false;
+  if (hadFocus) job.els.remove.focus();
   updateJobsChrome();
 }
 
@@ -966,11 +972,14 @@ els.toggleKey.addEventListener('click', () => {
 });
 els.refreshModels.addEventListener('click', async () => {
   if (!client) return;
+  // A list that arrives after the address or key changed belongs to the old connection.
+  const seq = connectSeq;
   els.refreshModels.disabled = true;
   try {
-    fillModels(await client.listModels({ type: 'image' }));
+    const list = await client.listModels({ type: 'image' });
+    if (seq === connectSeq) fillModels(list);
   } catch (e) {
-    fillModels(models, `Could not load the models: ${lowerFirst(explainHere(e).title)}.`);
+    if (seq === connectSeq) fillModels(models, `Could not load the models: ${lowerFirst(explainHere(e).title)}.`);
   } finally {
     els.refreshModels.disabled = false;
   }

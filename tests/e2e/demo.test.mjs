@@ -204,6 +204,8 @@ test('Cancel stops the job on the server and keeps the finished images', async (
     for (const img of imgs) assert.deepEqual([img.width, img.height], [1024, 1024]);
     assert.equal(await card.locator('.shot.pending').count(), 0, 'no placeholders left');
     assert.equal(await card.locator('[data-action="cancel"]').isVisible(), false);
+    assert.equal(await card.locator('[data-action="remove"]').evaluate((b) => b === document.activeElement), true,
+      'the keyboard focus moved from Cancel to Remove');
     await screenshot(page, 'e2e-2-cancel');
 
     // The in-flight image drains on the server; nothing new starts.
