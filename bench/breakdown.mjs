@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import os from 'node:os';
 import { root, flags, table, bytes } from './lib.mjs';
 import { wasmCursor } from '../scripts/lib/wasm.mjs';
-import { must } from '../scripts/lib/sh.mjs';
-import { WASM_OPT_PASSES, WASM_OPT_FEATURES, snipPanics } from '../scripts/build.mjs';
+import { WASM_OPT_PASSES, bindAndOptimise } from '../scripts/build.mjs';
 
 /** Function body sizes (by function index) and names of a wasm file with a name section. */
 export function functionsOf(buf) {
@@ -86,10 +85,7 @@ async function main() {
   }
   const dir = mkdtempSync(join(os.tmpdir(), 'horde-wasm-breakdown-'));
   try {
-    await must('wasm-bindgen', ['--target', 'web', '--out-dir', dir, input], { cwd: root });
-    await snipPanics(join(dir, 'horde_wasm_bg.wasm'));
-    const named = join(dir, 'named.wasm');
-    await must(join(root, 'node_modules/.bin/wasm-opt'), [...WASM_OPT_PASSES, '-g', ...WASM_OPT_FEATURES, join(dir, 'horde_wasm_bg.wasm'), '-o', named], { cwd: root });
+    const named = await bindAndOptimise(input, dir, { names: true });
     const { data, functions } = functionsOf(readFileSync(named));
     const code = functions.reduce((n, x) => n + x.size, 0);
     const groups = new Map();

@@ -20,7 +20,7 @@ import { gzipSync } from 'node:zlib';
 import os from 'node:os';
 import { root, table, bytes } from './lib.mjs';
 import { must, output } from '../scripts/lib/sh.mjs';
-import { WASM_OPT_PASSES, WASM_OPT_FEATURES, snipPanics } from '../scripts/build.mjs';
+import { bindAndOptimise } from '../scripts/build.mjs';
 
 const BUILD_STD = ['-Z', 'build-std=std,panic_abort', '-Z', 'build-std-features=optimize_for_size'];
 const VARIANTS = [
@@ -46,12 +46,8 @@ try {
       cwd: root,
       env: { ...process.env, CARGO_TARGET_DIR: target, RUSTFLAGS: v.rustflags },
     });
-    const out = join(target, 'pkg');
-    await must('wasm-bindgen', ['--target', 'web', '--out-dir', out, '--remove-producers-section', join(target, 'wasm32-unknown-unknown/release/horde_wasm.wasm')], { cwd: root });
-    const wasm = join(out, 'horde_wasm_bg.wasm');
     // With immediate-abort there is no panic_fmt to snip (and the snip would refuse).
-    if (v.toolchain === 'stable') await snipPanics(wasm);
-    await must(join(root, 'node_modules/.bin/wasm-opt'), [...WASM_OPT_PASSES, ...WASM_OPT_FEATURES, wasm, '-o', wasm], { cwd: root });
+    const wasm = await bindAndOptimise(join(target, 'wasm32-unknown-unknown/release/horde_wasm.wasm'), join(target, 'pkg'), { snip: v.toolchain === 'stable' });
     const buf = readFileSync(wasm);
     rows.push({ name: v.name, raw: buf.length, gzip: gzipSync(buf, { level: 9 }).length });
     rmSync(target, { recursive: true, force: true });

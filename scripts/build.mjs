@@ -43,15 +43,7 @@ export async function build({ quiet = false } = {}) {
   const input = join(targetDir, 'wasm32-unknown-unknown/release/horde_wasm.wasm');
   const pkg = join(root, 'pkg');
   rmSync(pkg, { recursive: true, force: true });
-  for (const [dir, target] of TARGETS) {
-    const out = join(pkg, dir);
-    // The name section stays until the panic paths are found by name; wasm-opt then drops it.
-    await must('wasm-bindgen', ['--target', target, '--out-dir', out, '--remove-producers-section', input], { cwd: root });
-    const wasm = join(out, 'horde_wasm_bg.wasm');
-    await snipPanics(wasm);
-    // npm's binaryen, never Debian's wasm-opt 108 (its output breaks at load time).
-    await must(join(root, 'node_modules/.bin/wasm-opt'), [...WASM_OPT_PASSES, ...WASM_OPT_FEATURES, wasm, '-o', wasm], { cwd: root });
-  }
+  for (const [dir, target] of TARGETS) await bindAndOptimise(input, join(pkg, dir), { target });
   for (const [dir] of TARGETS) mergedInterfacesLast(join(pkg, dir, 'horde_wasm.d.ts'));
   shortenWasmNames(join(pkg, 'web'));
   await minifyWebGlue(join(pkg, 'web'));
@@ -63,6 +55,23 @@ export async function build({ quiet = false } = {}) {
     console.log(`web build: wasm ${kb(report.wasm)} + glue ${kb(report.glue)} = ${kb(report.wasm + report.glue)} raw, ${kb(report.gzip)} gzip -9`);
   }
   return report;
+}
+
+/**
+ * The steps from the linked module to a target's wasm and glue, shared by the build and the
+ * benchmarks that rebuild it: wasm-bindgen for `target` into `out`, the panic snip (skip it
+ * with `snip: false` for a module built without panic machinery), and wasm-opt with the
+ * build's passes (`names: true` keeps the function names, for bench/breakdown.mjs). The name
+ * section stays until the panic paths are found by name; wasm-opt then drops it unless kept.
+ * Returns the path of the .wasm.
+ */
+export async function bindAndOptimise(input, out, { target = 'web', snip = true, names = false } = {}) {
+  await must('wasm-bindgen', ['--target', target, '--out-dir', out, '--remove-producers-section', input], { cwd: root });
+  const wasm = join(out, 'horde_wasm_bg.wasm');
+  if (snip) await snipPanics(wasm);
+  // npm's binaryen, never Debian's wasm-opt 108 (its output breaks at load time).
+  await must(join(root, 'node_modules/.bin/wasm-opt'), [...WASM_OPT_PASSES, ...(names ? ['-g'] : []), ...WASM_OPT_FEATURES, wasm, '-o', wasm], { cwd: root });
+  return wasm;
 }
 
 /**

@@ -672,11 +672,9 @@ function addImage(job, generation) {
  * fetched (an image host without CORS, say), the image is shown from its URL instead.
  */
 function showImage(job, generation, img) {
-  if (!job.images.has(generation.id)) {
-    job.images.set(generation.id, job.client.downloadImage(generation, job.id ? { jobId: job.id } : undefined)
-      .then((image) => ({ ...image, blob: image.blob || new Blob([image.bytes], { type: image.mimeType }) }), () => null));
-  }
-  job.images.get(generation.id).then((image) => {
+  const fetched = fetchImage(job, generation).catch(() => null);
+  job.images.set(generation.id, fetched); // addImage shows each generation once
+  fetched.then((image) => {
     if (!jobs.has(job)) return; // removed meanwhile
     if (!image) {
       img.src = generation.img;
@@ -688,16 +686,20 @@ function showImage(job, generation, img) {
   });
 }
 
+/** An image's bytes, and a Blob of them, through the SDK (which refreshes an expired URL). */
+async function fetchImage(job, generation) {
+  const image = await job.client.downloadImage(generation, job.id ? { jobId: job.id } : undefined);
+  return { ...image, blob: image.blob || new Blob([image.bytes], { type: image.mimeType }) };
+}
+
 async function downloadGeneration(job, generation, btn) {
   const label = btn.textContent;
   btn.disabled = true;
   btn.textContent = 'Downloading…';
   try {
     // The bytes fetched when the image arrived; else (that fetch failed) one more try now.
-    const image = (await job.images.get(generation.id))
-      || await job.client.downloadImage(generation, job.id ? { jobId: job.id } : undefined);
-    const blob = image.blob || new Blob([image.bytes], { type: image.mimeType });
-    const url = URL.createObjectURL(blob);
+    const image = (await job.images.get(generation.id)) || await fetchImage(job, generation);
+    const url = URL.createObjectURL(image.blob);
     const a = document.createElement('a');
     a.href = url;
     a.download = `${generation.id}.${extensionOf(image.mimeType)}`;
