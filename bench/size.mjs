@@ -36,9 +36,11 @@ function listAll(dir) {
   });
 }
 
-/** The web build: wasm + horde_wasm.js (the snippets bundled in) + index.js (+ snippets/**\/*.js, if any). */
-export function webBuildSize() {
-  const dir = join(root, 'pkg/web');
+/**
+ * The web build: wasm + horde_wasm.js (the snippets bundled in) + index.js (+ snippets/**\/*.js,
+ * if any), of this checkout or of the build in `dir`.
+ */
+export function webBuildSize(dir = join(root, 'pkg/web')) {
   const wasmPath = join(dir, 'horde_wasm_bg.wasm');
   const jsPaths = [join(dir, 'horde_wasm.js'), join(dir, 'index.js'), ...listJs(join(dir, 'snippets'))];
   const wasm = readFileSync(wasmPath);

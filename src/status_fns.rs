@@ -2,10 +2,9 @@
 //! possibility checks, equality by generation id, and merging generations without duplicates.
 //! They read only the fields they need.
 
-use crate::client::to_js;
 use crate::decode::decode_js;
 use crate::error::Error;
-use crate::jsval::FromJs;
+use crate::jsval::{FromJs, ToJs};
 use crate::models::{merge_generations, ImageGeneration};
 use wasm_bindgen::prelude::*;
 
@@ -120,5 +119,5 @@ pub fn merge_generations_js(
 ) -> Result<JsValue, JsValue> {
     let a: Vec<ImageGeneration> = arg("existing", existing)?;
     let b: Vec<ImageGeneration> = arg("incoming", incoming)?;
-    Ok(to_js(&merge_generations(a, b)))
+    Ok(merge_generations(a, b).to_js())
 }

@@ -1,0 +1,24 @@
+// bench/floor.mjs measures the bundle without the SDK's asynchronous half by compiling it out
+// of a copy of src/lib.rs. This keeps that patch in step with lib.rs, so the benchmark cannot
+// rot silently when a module is renamed or added.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { ASYNC_MODULES, floorLib } from '../../bench/floor.mjs';
+
+const lib = readFileSync(new URL('../../src/lib.rs', import.meta.url), 'utf8');
+
+test('the floor compiles out exactly the asynchronous modules and adds its own', () => {
+  const patched = floorLib(lib);
+  for (const m of ASYNC_MODULES) {
+    assert.match(patched, new RegExp(`#\\[cfg\\(any\\(\\)\\)\\]\\n(pub )?mod ${m};`), m);
+  }
+  // Every other wasm-only module stays.
+  const kept = (s) => [...s.matchAll(/#\[cfg\(target_arch = "wasm32"\)\]\n(?:pub )?mod (\w+);/g)].map((x) => x[1]);
+  assert.deepEqual(kept(patched), [...kept(lib).filter((m) => !ASYNC_MODULES.includes(m)), 'floor']);
+  assert.equal(patched.split('\n').length, lib.split('\n').length + 3); // a blank line, the cfg, the mod
+});
+
+test('the floor refuses a lib.rs it does not recognise', () => {
+  assert.throws(() => floorLib(lib.replace('mod lifecycle;', 'mod life_cycle;')), /no wasm-only `mod lifecycle;`/);
+});
