@@ -98,9 +98,10 @@ export class Deadline {
 
 /**
  * Calls `fetchFn` (or the global fetch) and always returns a Promise, even when the function
- * throws synchronously or returns something that is not a Promise.
+ * throws synchronously or returns something that is not a Promise. `keepalive` lets the
+ * request outlive the page (set only when true, so an injected fetch sees no new key).
  */
-export function callFetch(fetchFn, url, method, headers, body, signal, redirect) {
+export function callFetch(fetchFn, url, method, headers, body, signal, redirect, keepalive) {
   try {
     const f = fetchFn || globalThis.fetch;
     if (typeof f !== 'function') {
@@ -108,6 +109,7 @@ export function callFetch(fetchFn, url, method, headers, body, signal, redirect)
     }
     const init = { method, headers, signal, credentials: 'omit', redirect, cache: 'no-store' };
     if (body !== undefined) init.body = body;
+    if (keepalive) init.keepalive = true;
     return Promise.resolve(f(url, init));
   } catch (e) {
     return Promise.reject(e);

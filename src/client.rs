@@ -100,12 +100,18 @@ pub struct RequestOptions {
     /// Overrides the client's `maxRetries` for this call.
     #[tsify(optional)]
     pub max_retries: Option<u32>,
+    /// Lets the request outlive the page (fetch's `keepalive`): for a cancel sent while the
+    /// page is being left, from a `pagehide` listener. Default `false`. Browsers refuse
+    /// keepalive bodies over 64 KB. (The cancels `generateImages` sends itself always use it.)
+    #[tsify(optional)]
+    pub keepalive: Option<bool>,
 }
 
 crate::js_options!(RequestOptions {
     signal => "signal" with crate::js_options::signal,
     timeout_ms => "timeoutMs",
     max_retries => "maxRetries",
+    keepalive => "keepalive",
 });
 
 /// What the client has sent so far (for diagnostics and benchmarks).
@@ -314,6 +320,7 @@ impl Inner {
             signal: opts.signal.clone(),
             abort_in_flight: true,
             deadline: None,
+            keepalive: opts.keepalive == Some(true),
         })
     }
 

@@ -280,7 +280,10 @@ async fn fetch_once(
         &Object::new(),
         &JsValue::UNDEFINED,
         &deadline.signal(),
-        "follow",
+        js::FetchMode {
+            redirect: "follow",
+            keepalive: false,
+        },
     )
     .await
     .map_err(|e| js::message_of(&e))?;
@@ -309,6 +312,7 @@ async fn refresh_url(
         signal: opts.signal.clone(),
         timeout_ms: opts.timeout_ms,
         max_retries: None,
+        keepalive: None,
     };
     let status: ImageGenerateStatusResponse = inner.send_request(&request, &ro).await?;
     Ok(status

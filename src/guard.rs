@@ -146,6 +146,8 @@ async fn cancel_orphan(inner: &Inner, id: &str) {
         signal: JsValue::UNDEFINED,
         timeout_ms: Some(10_000.0),
         max_retries: Some(3),
+        // The page may be closing (see the lifecycle's cancel).
+        keepalive: Some(true),
     };
     let _ = inner
         .send_request::<DeleteImageGenerateRequest>(&request, &opts)

@@ -54,6 +54,7 @@ extern "C" {
         body: &JsValue,
         signal: &JsValue,
         redirect: &str,
+        keepalive: bool,
     ) -> Promise;
     #[wasm_bindgen(js_name = readLimited)]
     fn read_limited_js(response: &JsValue, limit: f64) -> Promise;
@@ -102,6 +103,14 @@ pub async fn sleep(ms: f64, signal: &JsValue) -> bool {
         .unwrap_or(false)
 }
 
+/// How a request treats redirects and the page going away.
+pub struct FetchMode<'a> {
+    /// fetch's `redirect`: `"follow"`, or `"error"` for a request that carries the key.
+    pub redirect: &'a str,
+    /// fetch's `keepalive`: the request outlives the page.
+    pub keepalive: bool,
+}
+
 /// Calls fetch (the given function, or the global one).
 pub async fn fetch(
     fetch: Option<&Function>,
@@ -110,11 +119,18 @@ pub async fn fetch(
     headers: &Object,
     body: &JsValue,
     signal: &JsValue,
-    redirect: &str,
+    mode: FetchMode<'_>,
 ) -> Result<JsValue, JsValue> {
     let f: JsValue = fetch.map_or(JsValue::UNDEFINED, |f| f.clone().into());
     JsFuture::from(call_fetch_js(
-        &f, url, method, headers, body, signal, redirect,
+        &f,
+        url,
+        method,
+        headers,
+        body,
+        signal,
+        mode.redirect,
+        mode.keepalive,
     ))
     .await
 }

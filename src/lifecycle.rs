@@ -412,12 +412,15 @@ impl Job {
     }
 
     /// `DELETE` with a fresh timeout and no caller signal (the caller has usually just aborted).
+    /// With `keepalive`: a page aborts its jobs from `pagehide`, and without it the browser
+    /// drops the cancel as the page goes (a navigation or a reload loses it).
     async fn cancel(&mut self, id: &JobId) -> (Option<ImageGenerateStatusResponse>, Option<Error>) {
         let request = DeleteImageGenerateRequest::for_job(id.clone());
         let opts = RequestOptions {
             signal: JsValue::UNDEFINED,
             timeout_ms: Some(5_000.0),
             max_retries: Some(3),
+            keepalive: Some(true),
         };
         let result = match self.inner.request_call(&request, &opts) {
             Ok(mut call) => {
@@ -488,6 +491,7 @@ impl Job {
             signal: self.stop.signal(),
             timeout_ms: None,
             max_retries: None,
+            keepalive: None,
         }
     }
 

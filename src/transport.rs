@@ -42,6 +42,9 @@ pub struct Call {
     /// retries and pacing included, ends by then with the last error (used for cancels, which
     /// must not keep an aborting caller waiting).
     pub deadline: Option<f64>,
+    /// Whether the request may outlive the page (fetch's `keepalive`), for cancels sent while
+    /// the page is being left.
+    pub keepalive: bool,
 }
 
 impl Call {
@@ -258,7 +261,10 @@ impl Transport {
             &self.headers(call),
             body,
             &deadline.signal(),
-            redirect,
+            js::FetchMode {
+                redirect,
+                keepalive: call.keepalive,
+            },
         )
         .await
         .map_err(|e| Failure::Platform(js::message_of(&e)))?;

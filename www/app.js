@@ -1062,7 +1062,8 @@ $('copy-install').addEventListener('click', async (e) => {
 });
 
 window.addEventListener('pagehide', () => {
-  // Leaving the page: cancel running jobs on the Horde instead of leaving them queued.
+  // Leaving the page: cancel running jobs on the Horde instead of leaving them queued. The
+  // SDK's cancel after an abort goes with fetch's keepalive, so it outlives the page.
   for (const job of jobs) if (job.running) job.controller.abort();
 });
 

@@ -294,3 +294,36 @@ test('auxiliary calls: heartbeat, models, findUser', async () => {
   assert.equal(e.name, 'HordeNotFoundError');
   assert.equal(e.rc, 'UserNotFound');
 });
+
+test('cancels outlive the page: keepalive on the lifecycle cancel and on request, never otherwise', async () => {
+  const seen = [];
+  const c = client(sim, {
+    fetch: async (url, init) => {
+      seen.push({ method: init.method, path: new URL(url).pathname, keepalive: init.keepalive, has: 'keepalive' in init });
+      return fetch(url, init);
+    },
+  });
+  const controller = new AbortController();
+  const done = rejection(c.generateImages({ prompt: 'a page being closed', params: { n: 1 } }, {
+    signal: controller.signal,
+    onSubmitted: () => setTimeout(() => controller.abort(), 50),
+  }));
+  const e = await done;
+  assert.equal(e.name, 'HordeAbortError');
+  assert.equal(e.cancelError, undefined);
+  const cancels = seen.filter((r) => r.method === 'DELETE');
+  assert.equal(cancels.length, 1);
+  assert.equal(cancels[0].keepalive, true, 'the cancel of an aborted job may outlive the page');
+  // Nothing else asks for keepalive, and an injected fetch does not even see the key.
+  assert.ok(seen.filter((r) => r.method !== 'DELETE').every((r) => !r.has), JSON.stringify(seen));
+
+  // On request, for a cancel a page sends itself from pagehide.
+  seen.length = 0;
+  const { id } = await c.submitImage({ prompt: 'cancelled by hand' });
+  await c.deleteImageStatus(id, { keepalive: true });
+  await c.checkImage(id, { keepalive: false });
+  assert.deepEqual(seen.map((r) => [r.method, r.keepalive]), [['POST', undefined], ['DELETE', true], ['GET', undefined]]);
+  const bad = await rejection(c.checkImage(id, { keepalive: 'yes' }));
+  assert.equal(bad.name, 'HordeInvalidArgumentError');
+  assert.equal(bad.argument, 'options.keepalive');
+});
