@@ -375,17 +375,9 @@ test('a number field the browser cannot read is a field error, not a silent defa
 });
 
 test('leaving the page cancels its running job on the Horde', async () => {
-  // A context of its own, without the stack's request routing: Playwright's interception sends
-  // no CORS preflights and drops the requests of a page that is going away, so it would hide
-  // what a browser does with the cancel. Nothing here is routed to the internet (the demo only
-  // calls the simulator), and every request is checked to stay on 127.0.0.1.
   const stack = await startStack({ sim: { speed: 1, workers: 1 } });
   try {
-    const { site, sim, browser } = stack;
-    const context = await browser.newContext();
-    const urls = [];
-    context.on('request', (r) => urls.push(r.url()));
-    const page = await context.newPage();
+    const { page, site, sim } = stack;
     await openPage(page, site.url, { apiKey: TEST_KEY });
     await page.fill('#prompt', 'a lighthouse nobody waits for');
     await page.click('#generate');
@@ -399,7 +391,7 @@ test('leaving the page cancels its running job on the Horde', async () => {
     await page.evaluate((u) => { location.href = `${u}/?left`; }, site.url);
     await until(() => sim.job(jobId).cancelled, { timeout: 10_000, what: 'the cancel of the job the page left' });
     assert.ok((sim.stats().byRoute['DELETE /v2/generate/status'] || 0) >= 1);
-    assert.deepEqual(urls.filter((u) => !/^http:\/\/127\.0\.0\.1[:/]/.test(u)), []);
+    assert.ok(sim.stats().preflights > 0, 'the browser sent CORS preflights, as it does to the Horde');
   } finally {
     await stack.close();
   }

@@ -14,10 +14,18 @@ export const RESULTS = join(ROOT, 'test-results');
 export const TEST_KEY = 'simtestkey000000000001';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+// Nothing may leave 127.0.0.1: the public Horde is unreachable here, and a test must not depend
+// on it. Names other than 127.0.0.1 resolve to nothing (a request routed by Playwright instead
+// would skip CORS preflights and lose the keepalive requests of a page being left, hiding what a
+// browser really does), and every request is recorded so a test can check where it went.
 const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run',
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
 ];
+
+/** Whether a URL stays on this machine. */
+export const isLocal = (url) => /^(http:\/\/127\.0\.0\.1[:/]|data:|blob:|about:)/.test(url);
 
 export function checkPrerequisites() {
   if (!existsSync(join(ROOT, 'pkg/web/index.js'))) throw new Error('pkg/web is missing: run npm run build first');
@@ -48,8 +56,8 @@ export async function startStack({ sim: simOptions = {}, clientOptions, viewport
     throw e;
   }
   const context = await browser.newContext({ viewport, acceptDownloads: true, reducedMotion: 'reduce' });
-  // Nothing may leave 127.0.0.1: the public Horde is unreachable here, and the test must not depend on it.
-  await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => route.abort('internetdisconnected'));
+  const requests = [];
+  context.on('request', (r) => requests.push(r.url()));
   const page = await context.newPage();
   const consoleErrors = [];
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
@@ -63,10 +71,15 @@ export async function startStack({ sim: simOptions = {}, clientOptions, viewport
     context,
     page,
     consoleErrors,
+    /** The URLs requested so far that left 127.0.0.1 (none should). */
+    remote: () => requests.filter((u) => !isLocal(u)),
+    /** Closes everything; throws if a request left 127.0.0.1. */
     async close() {
       await browser.close().catch(() => {});
       await site.close();
       await sim.close();
+      const remote = requests.filter((u) => !isLocal(u));
+      if (remote.length) throw new Error(`requests left 127.0.0.1: ${remote.join(', ')}`);
     },
   };
 }
