@@ -117,15 +117,16 @@ export function callFetch(fetchFn, url, method, headers, body, signal, redirect,
 }
 
 /**
- * Reads a response body as text, counting the bytes as they arrive (after any Content-Encoding
- * was undone) and stopping past `limit`: a compressed or mislabelled body cannot grow beyond
- * it. Resolves to the text, or to a number (the bytes read) when the limit was passed.
+ * Reads a response body as bytes, counting them as they arrive (after any Content-Encoding was
+ * undone) and stopping past `limit`: a compressed or mislabelled body cannot grow beyond it.
+ * Resolves to the bytes (a Uint8Array), or to a number (the bytes read) when the limit was
+ * passed.
  */
-export async function readLimited(response, limit) {
+async function readUpTo(response, limit) {
   const body = response.body;
   if (!body || typeof body.getReader !== 'function') {
-    const text = await response.text();
-    return text.length > limit ? text.length : text;
+    const all = new Uint8Array(await response.arrayBuffer());
+    return all.byteLength > limit ? all.byteLength : all;
   }
   const reader = body.getReader();
   const chunks = [];
@@ -140,21 +141,26 @@ export async function readLimited(response, limit) {
     }
     chunks.push(value);
   }
-  const decoder = new TextDecoder();
-  if (chunks.length === 1) return decoder.decode(chunks[0]);
+  if (chunks.length === 1) return chunks[0];
   const all = new Uint8Array(total);
   let at = 0;
   for (const c of chunks) {
     all.set(c, at);
     at += c.byteLength;
   }
-  return decoder.decode(all);
+  return all;
 }
 
-/** Reads a response body as bytes. */
-export function readBytes(response) {
+/** The body as text (UTF-8), or the bytes read once past `limit` (see `readUpTo`). */
+export async function readLimited(response, limit) {
+  const r = await readUpTo(response, limit);
+  return typeof r === 'number' ? r : new TextDecoder().decode(r);
+}
+
+/** The body as bytes, or the bytes read once past `limit` (see `readUpTo`). */
+export function readBytes(response, limit) {
   try {
-    return Promise.resolve(response.arrayBuffer()).then((b) => new Uint8Array(b));
+    return readUpTo(response, limit);
   } catch (e) {
     return Promise.reject(e);
   }

@@ -621,6 +621,7 @@ impl HordeClient {
                 }),
                 Submitted::Stopped(_) => Err(Error::Aborted {
                     during: format!("POST {SUBMIT_PATH}"),
+                    cause: crate::js::abort_reason(&signal),
                 }),
             }
         })
@@ -701,6 +702,8 @@ impl HordeClient {
             let g: GenerationRef =
                 decode_js(generation.clone()).map_err(|e| e.into_invalid("generation"))?;
             let opts: DownloadOptions = decode_options("options", &options)?;
+            // Checked like every call's timeout (the default here is only a placeholder).
+            crate::config::positive_ms("options.timeoutMs", opts.timeout_ms, 1.0)?;
             Ok((g, opts))
         })();
         match prepared {

@@ -3,12 +3,13 @@
 //! `"N/A"` and for answers that are not images.
 
 use crate::client::{Inner, RequestOptions};
-use crate::error::Error;
+use crate::error::{Cause, Error};
 use crate::ids::JobId;
 use crate::js;
 use crate::models::{image_form, ImageForm, ImageGenerateStatusResponse};
 use crate::requests::ImageGenerateStatusRequest;
 use crate::retry::{retry_delay_ms, should_retry};
+use crate::transport::too_large;
 use js_sys::{Object, Reflect, Uint8Array};
 use std::rc::Rc;
 use tsify::Tsify;
@@ -229,7 +230,15 @@ async fn fetch_image(
                 }))
             }
             Ok(Err(status)) => return Err(Fetched::Status(status)),
-            Err(message) => match deadline.reason() {
+            Err(Failed::TooLarge(len)) => {
+                return Err(Fetched::Error(too_large(
+                    "GET",
+                    &path,
+                    len,
+                    settings.max_body_bytes,
+                )))
+            }
+            Err(Failed::Platform(message, cause)) => match deadline.reason() {
                 1 => Error::Timeout {
                     method: "GET",
                     path: path.clone(),
@@ -238,12 +247,14 @@ async fn fetch_image(
                 2 => {
                     return Err(Fetched::Error(Error::Aborted {
                         during: "downloading an image".into(),
+                        cause: js::abort_reason(&opts.signal),
                     }))
                 }
                 _ => Error::Connection {
                     method: "GET",
                     path: path.clone(),
                     message,
+                    cause,
                 },
             },
         };
@@ -261,18 +272,27 @@ async fn fetch_image(
         {
             return Err(Fetched::Error(Error::Aborted {
                 during: "downloading an image".into(),
+                cause: js::abort_reason(&opts.signal),
             }));
         }
         attempt += 1;
     }
 }
 
-/// One GET: bytes on 2xx, the status otherwise, or the platform's message.
+/// Why one GET of an image got no bytes.
+enum Failed {
+    /// No answer, or the body could not be read: the message, and the platform's error.
+    Platform(String, Cause),
+    /// The body passed `maxBodyBytes` (the bytes read by then).
+    TooLarge(f64),
+}
+
+/// One GET: bytes on 2xx, the status otherwise, or why there is neither.
 async fn fetch_once(
     inner: &Inner,
     url: &str,
     deadline: &js::Deadline,
-) -> Result<Result<Uint8Array, u16>, String> {
+) -> Result<Result<Uint8Array, u16>, Failed> {
     let response = js::fetch(
         inner.transport.fetch.as_ref(),
         url,
@@ -286,18 +306,22 @@ async fn fetch_once(
         },
     )
     .await
-    .map_err(|e| js::message_of(&e))?;
+    .map_err(|e| Failed::Platform(js::message_of(&e), Cause(Some(e))))?;
     let status = js::status_of(&response);
     if !(100..=599).contains(&status) {
-        return Err("fetch returned something that is not a Response".into());
+        return Err(Failed::Platform(
+            "fetch returned something that is not a Response".into(),
+            Cause::default(),
+        ));
     }
     if !(200..300).contains(&status) {
         return Ok(Err(status as u16));
     }
-    js::read_bytes(&response)
-        .await
-        .map(Ok)
-        .map_err(|e| js::message_of(&e))
+    match js::read_bytes(&response, inner.transport.settings.max_body_bytes).await {
+        Ok(bytes) => Ok(Ok(bytes)),
+        Err(Ok(len)) => Err(Failed::TooLarge(len)),
+        Err(Err(e)) => Err(Failed::Platform(js::message_of(&e), Cause(Some(e)))),
+    }
 }
 
 /// A fresh URL for the generation, from one status call; `None` if it is no longer listed.

@@ -28,6 +28,28 @@ pub struct ApiError {
     pub retry_after_ms: Option<f64>,
 }
 
+/// The JavaScript value behind an error, given to JavaScript as the error's `cause`: the
+/// platform's error for a connection failure, the signal's `reason` for an abort. Always empty
+/// in native code. Errors compare equal whatever their causes.
+#[derive(Clone, Default)]
+pub struct Cause(pub Option<wasm_bindgen::JsValue>);
+
+impl PartialEq for Cause {
+    fn eq(&self, _: &Cause) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Cause(..)"
+        } else {
+            "Cause"
+        })
+    }
+}
+
 /// Which lifecycle outcome ended a job without its images.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JobFailure {
@@ -53,6 +75,8 @@ pub enum Error {
         path: String,
         /// What the platform said.
         message: String,
+        /// The platform's error.
+        cause: Cause,
     },
     /// No answer within the time allowed.
     Timeout {
@@ -67,6 +91,8 @@ pub enum Error {
     Aborted {
         /// What was under way (`"GET /v2/generate/check/<id>"`, `"waiting"`, …).
         during: String,
+        /// The signal's `reason`.
+        cause: Cause,
     },
     /// A 2xx body that does not match the expected model.
     Decode {
@@ -176,6 +202,7 @@ impl fmt::Display for Error {
                 method,
                 path,
                 message,
+                ..
             } => write!(f, "{method} {path} got no answer: {message}"),
             Error::Timeout {
                 method,
@@ -186,7 +213,7 @@ impl fmt::Display for Error {
                 "{method} {path} timed out after {} ms",
                 crate::num::text(*timeout_ms)
             ),
-            Error::Aborted { during } => write!(f, "aborted during {during}"),
+            Error::Aborted { during, .. } => write!(f, "aborted during {during}"),
             Error::Decode {
                 method,
                 path,

@@ -59,7 +59,7 @@ extern "C" {
     #[wasm_bindgen(js_name = readLimited)]
     fn read_limited_js(response: &JsValue, limit: f64) -> Promise;
     #[wasm_bindgen(js_name = readBytes)]
-    fn read_bytes_js(response: &JsValue) -> Promise;
+    fn read_bytes_js(response: &JsValue, limit: f64) -> Promise;
     /// A response header.
     pub fn header(response: &JsValue, name: &str) -> Option<String>;
     /// The response status, or -1.
@@ -150,11 +150,19 @@ pub async fn read_limited(
         .map_err(|_| Err(JsValue::from_str("the body is not text")))
 }
 
-/// The body as bytes.
-pub async fn read_bytes(response: &JsValue) -> Result<js_sys::Uint8Array, JsValue> {
-    let v = JsFuture::from(read_bytes_js(response)).await?;
+/// The body as bytes, or `Err(Ok(bytes))` once more than `limit` bytes arrived.
+pub async fn read_bytes(
+    response: &JsValue,
+    limit: f64,
+) -> Result<js_sys::Uint8Array, Result<f64, JsValue>> {
+    let v = JsFuture::from(read_bytes_js(response, limit))
+        .await
+        .map_err(Err)?;
+    if let Some(n) = v.as_f64() {
+        return Err(Ok(n));
+    }
     v.dyn_into::<js_sys::Uint8Array>()
-        .map_err(|_| JsValue::from_str("the body is not bytes"))
+        .map_err(|_| Err(JsValue::from_str("the body is not bytes")))
 }
 
 /// Parses JSON; `None` if it is not JSON.
@@ -165,6 +173,18 @@ pub fn parse_json(text: &JsValue) -> Option<JsValue> {
     } else {
         js_sys::Reflect::get(&r, &JsValue::from_str("value")).ok()
     }
+}
+
+/// The `reason` of an aborted signal, as an error's cause (none for undefined).
+pub fn abort_reason(signal: &JsValue) -> crate::error::Cause {
+    if !signal.is_object() {
+        return crate::error::Cause(None);
+    }
+    crate::error::Cause(
+        js_sys::Reflect::get(signal, &JsValue::from_str("reason"))
+            .ok()
+            .filter(|r| !r.is_undefined()),
+    )
 }
 
 /// A uniform random number in [0, 1).

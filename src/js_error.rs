@@ -186,6 +186,13 @@ fn set(obj: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
+/// The error's `cause`, if it has one (`js/errors.js` passes it to `Error`'s constructor).
+fn set_cause(props: &Object, cause: &crate::error::Cause) {
+    if let Some(c) = &cause.0 {
+        set(props, "cause", c);
+    }
+}
+
 impl Error {
     /// The JavaScript error object for this error.
     pub fn to_js(&self) -> JsValue {
@@ -210,9 +217,15 @@ impl Error {
                     set(&props, "retryAfterMs", &JsValue::from(ms));
                 }
             }
-            Error::Connection { method, path, .. } => {
+            Error::Connection {
+                method,
+                path,
+                cause,
+                ..
+            } => {
                 set(&props, "method", &s(method));
                 set(&props, "path", &s(path));
+                set_cause(&props, cause);
             }
             Error::Timeout {
                 method,
@@ -223,7 +236,10 @@ impl Error {
                 set(&props, "path", &s(path));
                 set(&props, "timeoutMs", &JsValue::from(*timeout_ms));
             }
-            Error::Aborted { during } => set(&props, "during", &s(during)),
+            Error::Aborted { during, cause } => {
+                set(&props, "during", &s(during));
+                set_cause(&props, cause);
+            }
             Error::Decode {
                 method,
                 path,

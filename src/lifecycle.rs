@@ -1,7 +1,7 @@
 //! `generateImages`: submit, check at an adaptive cadence, deliver images early, fetch the final
 //! status; and on abort or timeout, cancel the job on the server and hand back what finished.
 
-use crate::cadence::{failure_delay_ms, next_check_delay_ms};
+use crate::cadence::{failure_delay_ms, next_check_delay_ms, MIN_DELAY_MS};
 use crate::client::{to_js, Inner, RequestOptions};
 use crate::decode::BODY_PATH;
 use crate::error::{Error, JobFailure};
@@ -334,12 +334,14 @@ impl Job {
             if check.finished as usize > self.delivered.len() {
                 self.deliver_early(id).await;
             }
-            if !js::sleep(
-                next_check_delay_ms(&check, self.checks),
-                &self.stop.signal(),
-            )
-            .await
-            {
+            let mut delay = next_check_delay_ms(&check, self.checks);
+            if let Some(since) = impossible_since {
+                // The next check is the one that sees the limit pass: not later than it does
+                // (the impossible cadence is 10 s), nor sooner than the server's check cache.
+                let left = impossible_limit - (js::now() - since);
+                delay = delay.min(left.max(MIN_DELAY_MS));
+            }
+            if !js::sleep(delay, &self.stop.signal()).await {
                 return Err(Stop::Stopped);
             }
         }
@@ -482,6 +484,7 @@ impl Job {
         } else {
             Error::Aborted {
                 during: during.to_owned(),
+                cause: js::abort_reason(&self.opts.signal),
             }
         }
     }

@@ -81,6 +81,7 @@ mod tests {
             method: "GET",
             path: "/".into(),
             message: "reset".into(),
+            cause: Default::default(),
         };
         let cut = Error::Decode {
             method: "GET",
@@ -116,7 +117,14 @@ mod tests {
             (cut, true, false),
             (wrong_type, false, false),
             (Error::invalid("id", "x"), false, false),
-            (Error::Aborted { during: "x".into() }, false, false),
+            (
+                Error::Aborted {
+                    during: "x".into(),
+                    cause: Default::default(),
+                },
+                false,
+                false,
+            ),
         ];
         for (e, get, post) in cases {
             assert_eq!(should_retry(&e, true), get, "GET {e:?}");

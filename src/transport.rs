@@ -3,7 +3,7 @@
 
 use crate::config::Settings;
 use crate::decode::{DecodeError, BODY_PATH};
-use crate::error::{ApiError, Error};
+use crate::error::{ApiError, Cause, Error};
 use crate::js;
 use crate::models::ErrorBody;
 use crate::pacing::{limit_key, Limiter, Route};
@@ -124,6 +124,7 @@ impl Transport {
             if !js::sleep(delay, &call.signal).await {
                 return Err(Error::Aborted {
                     during: call.describe(),
+                    cause: js::abort_reason(&call.signal),
                 });
             }
             attempt += 1;
@@ -137,6 +138,7 @@ impl Transport {
         if aborted(&call.signal) {
             return Err(Error::Aborted {
                 during: call.describe(),
+                cause: js::abort_reason(&call.signal),
             });
         }
         if !self.settings.pacing || call.route.rules().is_empty() {
@@ -160,6 +162,7 @@ impl Transport {
             self.limiter.borrow_mut().release(&key, at);
             return Err(Error::Aborted {
                 during: call.describe(),
+                cause: js::abort_reason(&call.signal),
             });
         }
         self.limiter.borrow_mut().confirm(&key, at, js::now());
@@ -223,23 +226,26 @@ impl Transport {
         let result = self.exchange(call, &url, &body, &deadline, redirect).await;
         deadline.clear();
         result.map_err(|e| match (e, deadline.reason()) {
-            (Failure::Platform(_), 1) | (Failure::Read(_), 1) => Error::Timeout {
+            (Failure::Platform(..), 1) | (Failure::Read(..), 1) => Error::Timeout {
                 method,
                 path: call.path.clone(),
                 timeout_ms,
             },
-            (Failure::Platform(_), 2) | (Failure::Read(_), 2) => Error::Aborted {
+            (Failure::Platform(..), 2) | (Failure::Read(..), 2) => Error::Aborted {
                 during: call.describe(),
+                cause: js::abort_reason(&call.signal),
             },
-            (Failure::Platform(msg), _) => Error::Connection {
+            (Failure::Platform(msg, cause), _) => Error::Connection {
                 method,
                 path: call.path.clone(),
                 message: msg,
+                cause,
             },
-            (Failure::Read(msg), _) => Error::Connection {
+            (Failure::Read(msg, cause), _) => Error::Connection {
                 method,
                 path: call.path.clone(),
                 message: format!("the answer was cut off: {msg}"),
+                cause,
             },
             (Failure::Done(e), _) => e,
         })
@@ -267,11 +273,12 @@ impl Transport {
             },
         )
         .await
-        .map_err(|e| Failure::Platform(js::message_of(&e)))?;
+        .map_err(Failure::platform)?;
         let status = js::status_of(&response);
         if !(100..=599).contains(&status) {
             return Err(Failure::Platform(
                 "fetch returned something that is not a Response".to_owned(),
+                Cause::default(),
             ));
         }
         let status = status as u16;
@@ -298,7 +305,7 @@ impl Transport {
         let text = match js::read_limited(&response, limit).await {
             Ok(text) => text,
             Err(Ok(len)) => return Err(Failure::Done(too_large(method, &call.path, len, limit))),
-            Err(Err(e)) => return Err(Failure::Read(js::message_of(&e))),
+            Err(Err(e)) => return Err(Failure::Read(js::message_of(&e), Cause(Some(e)))),
         };
         let parsed = js::parse_json(&text);
         if (200..300).contains(&status) {
@@ -328,22 +335,35 @@ impl Transport {
             errors,
             method,
             path: call.path.clone(),
-            retry_after_ms: js::header(&response, "retry-after")
-                .and_then(|v| parse_retry_after(&v, js::now())),
+            // The Horde's limiter puts its window's Retry-After on every answer; it is advice only
+            // on a rate limit (429) or an unavailable server (503).
+            retry_after_ms: if status == 429 || status == 503 {
+                js::header(&response, "retry-after").and_then(|v| parse_retry_after(&v, js::now()))
+            } else {
+                None
+            },
         }))))
     }
 }
 
 enum Failure {
-    /// fetch itself rejected.
-    Platform(String),
+    /// fetch itself rejected (its message, and the error itself).
+    Platform(String, Cause),
     /// The body could not be read.
-    Read(String),
+    Read(String, Cause),
     /// A complete, classified outcome.
     Done(Error),
 }
 
-fn too_large(method: &'static str, path: &str, len: f64, limit: f64) -> Error {
+impl Failure {
+    /// A rejection of fetch.
+    fn platform(e: JsValue) -> Failure {
+        Failure::Platform(js::message_of(&e), Cause(Some(e)))
+    }
+}
+
+/// The error of a body over `maxBodyBytes` (`fieldPath` `(size)`).
+pub(crate) fn too_large(method: &'static str, path: &str, len: f64, limit: f64) -> Error {
     Error::Decode {
         method,
         path: path.to_owned(),

@@ -107,3 +107,28 @@ test('the image host gets no API key and no custom header', async () => {
   assert.ok(keyed.every((s) => s.redirect === 'error'), 'requests with the key refuse redirects');
   assert.ok(seen.every((s) => !s.url.includes('simtestkey')), 'never in a URL');
 });
+
+test('an image over maxBodyBytes is refused, not read whole; options.timeoutMs is checked first', async () => {
+  const c = client(sim);
+  const st = await c.generateImages({ prompt: 'a large image', params: { width: 512, height: 512 } });
+  const g = st.generations[0];
+  const size = (await c.downloadImage(g)).bytes.length;
+  // Only the image is fetched through this client, so a limit of half its size refuses it.
+  const limit = Math.floor(size / 2);
+  const small = client(sim, { maxBodyBytes: limit });
+  const e = await rejection(small.downloadImage(g));
+  assert.equal(e.name, 'HordeDecodeError', e.message);
+  assert.equal(e.fieldPath, '(size)');
+  assert.match(e.message, new RegExp(`more than maxBodyBytes \\(${limit}\\)`));
+  // A base64 image is not fetched, so no limit applies.
+  const b64 = await c.generateImages({ prompt: 'inline', r2: false });
+  assert.equal((await small.downloadImage(b64.generations[0])).source, 'base64');
+
+  const before = sim.stats().requests;
+  for (const timeoutMs of [-1, 0, NaN]) {
+    const bad = await rejection(c.downloadImage(g, { timeoutMs }));
+    assert.ok(bad instanceof HordeInvalidArgumentError, `${timeoutMs}: ${bad}`);
+    assert.equal(bad.argument, 'options.timeoutMs');
+  }
+  assert.equal(sim.stats().requests, before, 'nothing was sent');
+});

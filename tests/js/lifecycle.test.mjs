@@ -293,6 +293,8 @@ test('auxiliary calls: heartbeat, models, findUser', async () => {
   const e = await rejection(client(sim, { apiKey: 'unknownkey000000000000' }).findUser());
   assert.equal(e.name, 'HordeNotFoundError');
   assert.equal(e.rc, 'UserNotFound');
+  // The limiter's Retry-After comes with every answer; on a 404 it is no advice to retry.
+  assert.equal(e.retryAfterMs, undefined);
 });
 
 test('cancels outlive the page: keepalive on the lifecycle cancel and on request, never otherwise', async () => {
@@ -326,4 +328,52 @@ test('cancels outlive the page: keepalive on the lifecycle cancel and on request
   const bad = await rejection(c.checkImage(id, { keepalive: 'yes' }));
   assert.equal(bad.name, 'HordeInvalidArgumentError');
   assert.equal(bad.argument, 'options.keepalive');
+});
+
+test('errors carry their cause: the platform error of a failed connection, the reason of an abort', async () => {
+  const boom = new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } });
+  const down = client(sim, { fetch: () => Promise.reject(boom), maxRetries: 0 });
+  const e1 = await rejection(down.heartbeat());
+  assert.equal(e1.name, 'HordeConnectionError');
+  assert.equal(e1.cause, boom);
+  assert.match(e1.message, /fetch failed \(ECONNREFUSED\)|fetch failed/);
+
+  const c = client(sim);
+  const { id } = await c.submitImage({ prompt: 'abort reasons' });
+  const why = new Error('the user left');
+  const gone = AbortSignal.abort(why);
+  const e2 = await rejection(c.checkImage(id, { signal: gone }));
+  assert.equal(e2.name, 'HordeAbortError');
+  assert.equal(e2.cause, why);
+  const st = await c.getImageStatus(id);
+  await c.deleteImageStatus(id);
+  const e3 = await rejection(c.downloadImage({ ...st.generations[0] ?? { id: '00000000-0000-4000-8000-000000000000', img: `${sim.baseUrl}/x` } }, { signal: gone }));
+  assert.equal(e3.name, 'HordeAbortError', e3.message);
+  assert.equal(e3.cause, why);
+
+  const controller = new AbortController();
+  const e4 = await rejection(c.generateImages({ prompt: 'stopped with a reason' }, {
+    signal: controller.signal,
+    onSubmitted: () => setTimeout(() => controller.abort('changed my mind'), 20),
+  }));
+  assert.equal(e4.name, 'HordeAbortError');
+  assert.equal(e4.cause, 'changed my mind');
+  assert.ok(e4.jobId);
+  // JSON.stringify leaves it out, as it does partial.
+  assert.equal(JSON.parse(JSON.stringify(e4)).cause, undefined);
+});
+
+test('an impossible job is cancelled soon after impossibleTimeoutMs, not at the next 10 s check', async () => {
+  const c = client(sim);
+  const progress = [];
+  const e = await rejection(c.generateImages({ prompt: 'no worker, quickly', models: ['SDXL 1.0'] }, {
+    impossibleTimeoutMs: 1500,
+    onProgress: (p) => progress.push(p),
+  }));
+  assert.ok(e instanceof HordeJobImpossibleError, e.message);
+  assert.ok(progress.length >= 2, 'checked again once the limit had passed');
+  assert.ok(progress.every((p) => !p.isPossible));
+  // The second check comes once the limit has passed: at about 1.5 s, not at the 10 s cadence.
+  assert.ok(progress.at(-1).elapsedMs >= 1500, JSON.stringify(progress.map((p) => p.elapsedMs)));
+  assert.ok(progress.at(-1).elapsedMs < 6000, JSON.stringify(progress.map((p) => p.elapsedMs)));
 });
