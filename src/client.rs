@@ -654,8 +654,9 @@ impl HordeClient {
     /// after worker failures), `HordeJobExpiredError` (404 before done),
     /// `HordeJobImpossibleError` (no worker for `impossibleTimeoutMs`; the job is cancelled),
     /// `HordeAbortError` / `HordeTimeoutError` (the job is cancelled on the server first), or
-    /// the submit's own errors. Every job error carries `jobId` and `partial`, the status with
-    /// the images finished by then; `cancelError` is set if the cancel itself failed.
+    /// the submit's own errors. Every job error carries `jobId`, and `partial` (the status with
+    /// the images finished by then) when there is one; `cancelError` is set if the cancel
+    /// itself failed.
     #[wasm_bindgen(js_name = generateImages, unchecked_return_type = "Promise<ImageGenerateStatusResponse>")]
     pub fn generate_images(
         &self,

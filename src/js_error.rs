@@ -73,7 +73,8 @@ export class HordeError extends Error {
   readonly jobId?: string;
   /**
    * For abort, timeout and job errors of `generateImages`: the status of the job when it ended
-   * (the images finished by then), if the job was created.
+   * (the images finished by then), when there is one: the final status, the cancel's answer,
+   * or the last status fetched before (a job that expired before any image has none).
    */
   readonly partial?: ImageGenerateStatusResponse;
   /**
@@ -106,7 +107,10 @@ export class HordeApiError extends HordeError {
   readonly method: string;
   /** The path of the request below the base URL. */
   readonly path: string;
-  /** `Retry-After` in milliseconds, when it was visible (Node; never in browsers). */
+  /**
+   * `Retry-After` in milliseconds, on a 429 or a 503, when it was visible (Node; never in
+   * browsers).
+   */
   readonly retryAfterMs?: number;
 }
 /** 400: the request was invalid (see `errors` or `rc`); `rc: "MaintenanceMode"` means retry later. */
@@ -134,7 +138,9 @@ export class HordeConnectionError extends HordeError {
 /** The request or the whole wait took longer than allowed. */
 export class HordeTimeoutError extends HordeError {
   readonly name: "HordeTimeoutError";
+  /** The HTTP method; `"WAIT"` for the whole wait of `generateImages`. */
   readonly method: string;
+  /** The path below the base URL; the job id for `"WAIT"`; the image URL for a download. */
   readonly path: string;
   /** The limit that ran out, in milliseconds. */
   readonly timeoutMs: number;
@@ -150,7 +156,11 @@ export class HordeDecodeError extends HordeError {
   readonly name: "HordeDecodeError";
   readonly method: string;
   readonly path: string;
-  /** Where decoding failed, as `generations[0].seed`; `"."` for the whole body. */
+  /**
+   * Where decoding failed, as `generations[0].seed`; `"."` for the whole body; `"(body)"` for a
+   * body that is not JSON (cut short in transit, or a proxy's page); `"(size)"` for one over
+   * `maxBodyBytes`.
+   */
   readonly fieldPath: string;
 }
 /** An argument was rejected before any request was sent. */
