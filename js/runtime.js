@@ -1,5 +1,59 @@
 // Runtime helpers for horde-wasm's Rust code: the few things that are simpler and safer to do
 // in JavaScript (timers, signals, fetch invocation). Imported by the generated glue; not public.
+//
+// Every function here is total: it never throws, whatever the caller's objects do (a signal
+// whose addEventListener throws, a Response whose status getter throws, an error whose message
+// getter throws). A throw would unwind through the wasm module and leave it broken; failures are
+// returned as values or as rejected promises instead.
+
+/** `signal.aborted`, false if reading it throws. */
+function isAborted(signal) {
+  try {
+    return !!(signal && signal.aborted);
+  } catch {
+    return false;
+  }
+}
+
+/** Listens for `abort` on a signal; returns the function that stops listening (never throws). */
+function onAbort(signal, listener) {
+  if (!signal) return () => {};
+  try {
+    signal.addEventListener('abort', listener, { once: true });
+  } catch {
+    return () => {};
+  }
+  return () => {
+    try {
+      signal.removeEventListener('abort', listener);
+    } catch {
+      // nothing to undo
+    }
+  };
+}
+
+/**
+ * `promise`, or a rejection with the signal's reason as soon as `signal` (our own AbortSignal)
+ * aborts: an injected fetch that ignores its signal cannot hold a call past its timeout.
+ */
+function unlessAborted(promise, signal) {
+  if (!signal) return promise;
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(signal.reason ?? new Error('aborted'));
+    if (isAborted(signal)) {
+      abort();
+      return;
+    }
+    const stop = onAbort(signal, abort);
+    promise.then((v) => {
+      stop();
+      resolve(v);
+    }, (e) => {
+      stop();
+      reject(e);
+    });
+  });
+}
 
 /** Fills `bytes` with random values; false if no CSPRNG exists. */
 export function fillRandom(bytes) {
@@ -20,16 +74,13 @@ export function now() {
  */
 export class Wait {
   constructor(ms, signal) {
-    this.signal = signal || null;
     this.promise = new Promise((resolve) => {
       this.resolve = resolve;
     });
-    this.onAbort = () => this.finish();
+    this.stop = () => {};
     this.timer = Number.isFinite(ms) ? setTimeout(() => this.finish(), Math.min(Math.max(0, ms), 2147483647)) : undefined;
-    if (this.signal) {
-      if (this.signal.aborted) this.finish();
-      else this.signal.addEventListener('abort', this.onAbort, { once: true });
-    }
+    if (isAborted(signal)) this.finish();
+    else this.stop = onAbort(signal, () => this.finish());
   }
   finish() {
     this.cancel();
@@ -38,7 +89,7 @@ export class Wait {
   cancel() {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.signal) this.signal.removeEventListener('abort', this.onAbort);
+    this.stop();
   }
 }
 
@@ -47,13 +98,17 @@ export class Wait {
  * The timer is cleared either way, so nothing keeps Node alive.
  */
 export function sleep(ms, signal) {
-  return new Wait(ms, signal).promise.then(() => !(signal && signal.aborted));
+  return new Wait(ms, signal).promise.then(() => !isAborted(signal));
 }
 
 /** Whether `value` looks like an AbortSignal. */
 export function isAbortSignal(value) {
-  return !!value && typeof value === 'object' && typeof value.aborted === 'boolean' &&
-    typeof value.addEventListener === 'function';
+  try {
+    return !!value && typeof value === 'object' && typeof value.aborted === 'boolean' &&
+      typeof value.addEventListener === 'function';
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -65,15 +120,12 @@ export class Deadline {
   constructor(timeoutMs, outer) {
     this.controller = new AbortController();
     this.why = 0;
-    this.outer = outer || null;
-    this.onAbort = () => this.fire(2);
+    this.stop = () => {};
     // No timer for an infinite timeout (setTimeout would treat Infinity as 0), and none past
     // setTimeout's 24.8-day range.
     this.timer = Number.isFinite(timeoutMs) ? setTimeout(() => this.fire(1), Math.min(timeoutMs, 2147483647)) : undefined;
-    if (this.outer) {
-      if (this.outer.aborted) this.fire(2);
-      else this.outer.addEventListener('abort', this.onAbort, { once: true });
-    }
+    if (isAborted(outer)) this.fire(2);
+    else this.stop = onAbort(outer, () => this.fire(2));
   }
   fire(why) {
     if (this.why !== 0) return;
@@ -92,7 +144,7 @@ export class Deadline {
   }
   clear() {
     if (this.timer !== undefined) clearTimeout(this.timer);
-    if (this.outer) this.outer.removeEventListener('abort', this.onAbort);
+    this.stop();
   }
 }
 
@@ -110,7 +162,7 @@ export function callFetch(fetchFn, url, method, headers, body, signal, redirect,
     const init = { method, headers, signal, credentials: 'omit', redirect, cache: 'no-store' };
     if (body !== undefined) init.body = body;
     if (keepalive) init.keepalive = true;
-    return Promise.resolve(f(url, init));
+    return unlessAborted(Promise.resolve(f(url, init)), signal);
   } catch (e) {
     return Promise.reject(e);
   }
@@ -122,17 +174,24 @@ export function callFetch(fetchFn, url, method, headers, body, signal, redirect,
  * Resolves to the bytes (a Uint8Array), or to a number (the bytes read) when the limit was
  * passed.
  */
-async function readUpTo(response, limit) {
+async function readUpTo(response, limit, signal) {
   const body = response.body;
   if (!body || typeof body.getReader !== 'function') {
-    const all = new Uint8Array(await response.arrayBuffer());
+    const all = new Uint8Array(await unlessAborted(Promise.resolve(response.arrayBuffer()), signal));
     return all.byteLength > limit ? all.byteLength : all;
   }
   const reader = body.getReader();
   const chunks = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let next;
+    try {
+      next = await unlessAborted(Promise.resolve(reader.read()), signal);
+    } catch (e) {
+      Promise.resolve().then(() => reader.cancel()).catch(() => {});
+      throw e;
+    }
+    const { done, value } = next;
     if (done) break;
     total += value.byteLength;
     if (total > limit) {
@@ -151,19 +210,18 @@ async function readUpTo(response, limit) {
   return all;
 }
 
-/** The body as text (UTF-8), or the bytes read once past `limit` (see `readUpTo`). */
-export async function readLimited(response, limit) {
-  const r = await readUpTo(response, limit);
+/**
+ * The body as text (UTF-8), or the bytes read once past `limit` (see `readUpTo`); rejects when
+ * `signal` aborts, even if the body stalls.
+ */
+export async function readLimited(response, limit, signal) {
+  const r = await readUpTo(response, limit, signal);
   return typeof r === 'number' ? r : new TextDecoder().decode(r);
 }
 
-/** The body as bytes, or the bytes read once past `limit` (see `readUpTo`). */
-export function readBytes(response, limit) {
-  try {
-    return readUpTo(response, limit);
-  } catch (e) {
-    return Promise.reject(e);
-  }
+/** The body as bytes, or the bytes read once past `limit` (see `readLimited`). */
+export function readBytes(response, limit, signal) {
+  return readUpTo(response, limit, signal);
 }
 
 /** A response header, or undefined (also when the object has no usable `headers`). */
@@ -178,8 +236,12 @@ export function header(response, name) {
 
 /** The response status as a number, or -1 when it is missing. */
 export function statusOf(response) {
-  const s = response && response.status;
-  return typeof s === 'number' && Number.isInteger(s) ? s : -1;
+  try {
+    const s = response && response.status;
+    return typeof s === 'number' && Number.isInteger(s) ? s : -1;
+  } catch {
+    return -1;
+  }
 }
 
 /** JSON.parse, returning undefined instead of throwing. */
@@ -193,11 +255,15 @@ export function parseJson(text) {
 
 /** The message of a thrown value, without its stack. */
 export function messageOf(e) {
-  if (e && typeof e === 'object') {
-    const cause = e.cause && typeof e.cause === 'object' && e.cause.message ? ` (${e.cause.message})` : '';
-    return String(e.message || e.name || 'unknown error') + cause;
+  try {
+    if (e && typeof e === 'object') {
+      const cause = e.cause && typeof e.cause === 'object' && e.cause.message ? ` (${e.cause.message})` : '';
+      return String(e.message || e.name || 'unknown error') + cause;
+    }
+    return String(e);
+  } catch {
+    return 'an error that cannot be described';
   }
-  return String(e);
 }
 
 /** base64 → bytes, or undefined when it is not valid base64. */

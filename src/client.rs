@@ -248,7 +248,7 @@ pub const SUBMIT_PATH: &str = "/v2/generate/async";
 /// An image request from JavaScript: an object with known keys only (a misspelt key would
 /// otherwise be dropped without a word), decoded with the failing field's path.
 pub(crate) fn request_arg(value: &JsValue) -> Result<ImageGenerateAsyncRequest, Error> {
-    if !value.is_object() || js_sys::Array::is_array(value) {
+    if !value.is_object() || crate::js::is_array(value) {
         return Err(Error::invalid(
             "request",
             "must be an object with at least a prompt",

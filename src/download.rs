@@ -317,7 +317,8 @@ async fn fetch_once(
     if !(200..300).contains(&status) {
         return Ok(Err(status as u16));
     }
-    match js::read_bytes(&response, inner.transport.settings.max_body_bytes).await {
+    let limit = inner.transport.settings.max_body_bytes;
+    match js::read_bytes(&response, limit, &deadline.signal()).await {
         Ok(bytes) => Ok(Ok(bytes)),
         Err(Ok(len)) => Err(Failed::TooLarge(len)),
         Err(Err(e)) => Err(Failed::Platform(js::message_of(&e), Cause(Some(e)))),

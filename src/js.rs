@@ -8,6 +8,34 @@ use wasm_bindgen_futures::JsFuture;
 extern "C" {
     #[wasm_bindgen(js_namespace = console, js_name = warn)]
     pub fn console_warn(message: &str);
+    // These run the caller's code on a Proxy (traps) or a getter, which may throw; without
+    // `catch`, a throw would unwind through the module and leave it broken.
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    fn is_array_js(value: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
+    fn keys_js(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+}
+
+/// `Array.isArray`; `false` where it throws (a revoked Proxy).
+pub fn is_array(value: &JsValue) -> bool {
+    is_array_js(value).unwrap_or(false)
+}
+
+/// `Object.keys`, or what it threw.
+pub fn keys(value: &JsValue) -> Result<js_sys::Array, JsValue> {
+    keys_js(value)
+}
+
+/// The `length` of an array (any whole number up to 2³² − 1), or what reading it threw.
+pub fn array_length(array: &JsValue) -> Result<u32, JsValue> {
+    let n = js_sys::Reflect::get(array, &JsValue::from_str("length"))?
+        .as_f64()
+        .unwrap_or(-1.0);
+    if n.fract() == 0.0 && (0.0..=4_294_967_295.0).contains(&n) {
+        Ok(n as u32)
+    } else {
+        Err(JsValue::from_str("its length is not a whole number"))
+    }
 }
 
 #[wasm_bindgen(module = "/js/runtime.js")]
@@ -57,9 +85,9 @@ extern "C" {
         keepalive: bool,
     ) -> Promise;
     #[wasm_bindgen(js_name = readLimited)]
-    fn read_limited_js(response: &JsValue, limit: f64) -> Promise;
+    fn read_limited_js(response: &JsValue, limit: f64, signal: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = readBytes)]
-    fn read_bytes_js(response: &JsValue, limit: f64) -> Promise;
+    fn read_bytes_js(response: &JsValue, limit: f64, signal: &JsValue) -> Promise;
     /// A response header.
     pub fn header(response: &JsValue, name: &str) -> Option<String>;
     /// The response status, or -1.
@@ -135,12 +163,14 @@ pub async fn fetch(
     .await
 }
 
-/// The body as text, or `Err(Ok(bytes))` once more than `limit` bytes arrived.
+/// The body as text, or `Err(Ok(bytes))` once more than `limit` bytes arrived; `Err(Err(_))`
+/// when it cannot be read or `signal` aborts first.
 pub async fn read_limited(
     response: &JsValue,
     limit: f64,
+    signal: &JsValue,
 ) -> Result<js_sys::JsString, Result<f64, JsValue>> {
-    let v = JsFuture::from(read_limited_js(response, limit))
+    let v = JsFuture::from(read_limited_js(response, limit, signal))
         .await
         .map_err(Err)?;
     if let Some(n) = v.as_f64() {
@@ -150,12 +180,14 @@ pub async fn read_limited(
         .map_err(|_| Err(JsValue::from_str("the body is not text")))
 }
 
-/// The body as bytes, or `Err(Ok(bytes))` once more than `limit` bytes arrived.
+/// The body as bytes, or `Err(Ok(bytes))` once more than `limit` bytes arrived (see
+/// [`read_limited`]).
 pub async fn read_bytes(
     response: &JsValue,
     limit: f64,
+    signal: &JsValue,
 ) -> Result<js_sys::Uint8Array, Result<f64, JsValue>> {
-    let v = JsFuture::from(read_bytes_js(response, limit))
+    let v = JsFuture::from(read_bytes_js(response, limit, signal))
         .await
         .map_err(Err)?;
     if let Some(n) = v.as_f64() {

@@ -20,7 +20,7 @@ pub fn decode_options<T: Options>(argument: &str, value: &JsValue) -> Result<T, 
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
-    if !value.is_object() || js_sys::Array::is_array(value) || value.is_function() {
+    if !value.is_object() || js::is_array(value) || value.is_function() {
         return Err(Error::invalid(argument, "must be an object"));
     }
     check_keys(argument, value, T::KEYS)?;

@@ -45,12 +45,16 @@ fn ids(argument: &str, status: &JsValue) -> Result<Vec<String>, JsValue> {
 /// horde_sdk's `is_job_complete(n)`: `true` when the status holds exactly `expected` images.
 ///
 /// Its documented limit: it never becomes `true` for a cancelled or faulted request (they end
-/// with fewer images). To know that a request is over, use {@link isJobDone}.
+/// with fewer images). To know that a request is over, use {@link isJobDone}. Throws
+/// `HordeInvalidArgumentError` unless `expected` is a whole number from 0 to 4294967295.
 #[wasm_bindgen(js_name = isJobComplete)]
 pub fn is_job_complete(
     #[wasm_bindgen(unchecked_param_type = "ImageGenerateStatusResponse")] status: &JsValue,
-    expected: u32,
+    #[wasm_bindgen(unchecked_param_type = "number")] expected: &JsValue,
 ) -> Result<bool, JsValue> {
+    // Read as a value, not as a u32 parameter: the glue would turn NaN, -0.5 or 2³² into 0.
+    let expected =
+        decode_js::<u32>(expected.clone()).map_err(|e| e.into_invalid("expected").to_js())?;
     Ok(ids("status", status)?.len() == expected as usize)
 }
 

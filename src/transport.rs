@@ -302,7 +302,7 @@ impl Transport {
                 },
             })
         };
-        let text = match js::read_limited(&response, limit).await {
+        let text = match js::read_limited(&response, limit, &deadline.signal()).await {
             Ok(text) => text,
             Err(Ok(len)) => return Err(Failure::Done(too_large(method, &call.path, len, limit))),
             Err(Err(e)) => return Err(Failure::Read(js::message_of(&e), Cause(Some(e)))),

@@ -43,7 +43,7 @@ fn type_error(v: &JsValue, expected: &str) -> DeError {
 
 /// The object to read fields from, or a type error.
 pub fn object(v: JsValue) -> Result<Object, DeError> {
-    if v.is_object() && !Array::is_array(&v) && !v.is_function() {
+    if v.is_object() && !js::is_array(&v) && !v.is_function() {
         Ok(v.unchecked_into())
     } else {
         Err(type_error(&v, "an object"))
@@ -105,10 +105,7 @@ fn raw_field(o: &Object, name: &'static str) -> Result<Option<JsValue>, DeError>
     match Reflect::get(o, &key(name)) {
         Ok(v) if v.is_undefined() => Ok(None),
         Ok(v) => Ok(Some(v)),
-        Err(e) => Err(DeError::custom_msg(&format!(
-            "could not be read: {}",
-            js::message_of(&e)
-        ))),
+        Err(e) => Err(unreadable(e)),
     }
 }
 
@@ -135,7 +132,17 @@ pub fn check_keys(argument: &str, v: &JsValue, known: &[&str]) -> Result<(), cra
     if !v.is_object() {
         return Ok(());
     }
-    for k in Object::keys(v.unchecked_ref::<Object>()).iter() {
+    let keys = js::keys(v).map_err(|e| {
+        crate::error::Error::invalid(
+            if argument.is_empty() {
+                "request"
+            } else {
+                argument
+            },
+            format!("could not be read: {}", js::message_of(&e)),
+        )
+    })?;
+    for k in keys.iter() {
         let k = k.as_string().unwrap_or_default();
         if !known.contains(&k.as_str()) {
             let normal = |s: &str| s.to_ascii_lowercase().replace('_', "");
@@ -304,16 +311,26 @@ impl<T: ToJs> ToJs for Option<T> {
 
 impl<T: FromJs> FromJs for Vec<T> {
     fn from_js(v: JsValue) -> Result<Self, DeError> {
-        if !Array::is_array(&v) {
+        if !js::is_array(&v) {
             return Err(type_error(&v, "an array"));
         }
-        let a: Array = v.unchecked_into();
-        let mut out = Vec::with_capacity(a.length() as usize);
-        for i in 0..a.length() {
-            out.push(T::from_js(a.get(i)).map_err(|e| e.within_index(i))?);
+        let len = js::array_length(&v).map_err(unreadable)?;
+        // The capacity grows with the items read, never from `length` alone: a body of 24
+        // million zeros (or a sparse array of length 2³² − 1) must fail at its first item, not
+        // by asking for gigabytes up front (a failed allocation aborts the module).
+        let mut out = Vec::with_capacity((len as usize).min(16));
+        for i in 0..len {
+            let item = Reflect::get_u32(&v, i).map_err(unreadable);
+            out.push(item.and_then(T::from_js).map_err(|e| e.within_index(i))?);
         }
         Ok(out)
     }
+}
+
+/// The error of a value whose reading threw (a getter or a Proxy trap of the caller's).
+#[inline(never)]
+fn unreadable(e: JsValue) -> DeError {
+    DeError::custom_msg(&format!("could not be read: {}", js::message_of(&e)))
 }
 
 impl<T: ToJs> ToJs for Vec<T> {

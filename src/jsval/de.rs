@@ -155,7 +155,7 @@ pub fn describe(v: &JsValue) -> String {
         format!("number `{}`", js::number_text(n))
     } else if v.is_string() {
         "a string".to_owned()
-    } else if Array::is_array(v) {
+    } else if js::is_array(v) {
         "an array".to_owned()
     } else if v.is_function() {
         "a function".to_owned()
@@ -216,7 +216,7 @@ impl JsDeserializer {
     }
 
     fn is_plain_object(&self) -> bool {
-        self.value.is_object() && !Array::is_array(&self.value) && !self.value.is_function()
+        self.value.is_object() && !js::is_array(&self.value) && !self.value.is_function()
     }
 }
 
@@ -233,7 +233,7 @@ impl<'de> de::Deserializer<'de> for JsDeserializer {
             self.number(visitor)
         } else if let Some(s) = self.string()? {
             visitor.visit_string(s)
-        } else if Array::is_array(v) {
+        } else if js::is_array(v) {
             self.deserialize_seq(visitor)
         } else if self.is_plain_object() {
             self.deserialize_map(visitor)
@@ -271,7 +271,7 @@ impl<'de> de::Deserializer<'de> for JsDeserializer {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        if !Array::is_array(&self.value) {
+        if !js::is_array(&self.value) {
             return Err(self.type_error("an array"));
         }
         let array: Array = self.value.unchecked_into();

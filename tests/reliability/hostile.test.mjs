@@ -401,3 +401,116 @@ test('downloadImage with hostile generation objects: typed errors, nothing fetch
   }
   assert.ok(fetchFn.calls.every((x) => /^https?:\/\//.test(x.url)), JSON.stringify(fetchFn.calls.map((x) => x.url)));
 });
+
+// ----- the second audit: inputs that trapped the module or stalled its async side -----
+
+test('a body whose generations array is tens of millions long fails at its first item, without a trap or a memory jump', async () => {
+  // 24 million zeros: 48 MB, under the default 64 MiB limit. Sizing the vector from the
+  // array's length asked for gigabytes at once, and a failed allocation aborts the module.
+  const { c, next } = scripted();
+  const before = horde.wasmMemoryBytes();
+  next.body = `${JSON.stringify(fixture('check-done.json')).slice(0, -1)},"generations":[${'0,'.repeat(24_000_000)}0]}`;
+  const bad = await settle(c.getImageStatus(ID));
+  next.body = '';
+  assert.ok(bad.error instanceof HordeDecodeError, describe(bad));
+  assert.equal(bad.error.fieldPath, 'generations[0]');
+  assert.ok(horde.wasmMemoryBytes() - before < 2 * 1024 * 1024, `wasm memory ${before} → ${horde.wasmMemoryBytes()}`);
+  next.body = JSON.stringify(fixture('check-done.json'));
+  assert.equal((await c.checkImage(ID)).done, true);
+});
+
+test('huge sparse arrays from the caller are rejected at their first hole, not by a trap', async () => {
+  const sparse = () => {
+    const a = [];
+    a.length = 2 ** 32 - 1;
+    return a;
+  };
+  assert.throws(() => horde.mergeGenerations(sparse(), []), HordeInvalidArgumentError);
+  const { c, fetchFn } = scripted();
+  for (const request of [
+    { prompt: 'p', models: sparse() },
+    { prompt: 'p', params: { loras: sparse() } },
+    { prompt: 'p', workers: sparse() },
+  ]) {
+    const bad = await settle(c.submitImage(request));
+    assert.ok(bad.error instanceof HordeInvalidArgumentError, describe(bad));
+  }
+  assert.equal(fetchFn.calls.length, 0);
+  assert.equal(horde.isJobDone({ ...fixture('check-done.json') }), true);
+});
+
+test('Proxies and getters that throw: a typed rejection, never a synchronous throw, and the client lives on', async () => {
+  const { c, next } = scripted();
+  const throwingKeys = new Proxy({}, { ownKeys() { throw new Error('ownKeys boom'); } });
+  const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const lengthBoom = ['a'];
+  Object.defineProperty(lengthBoom, 0, { get() { throw new Error('index boom'); } });
+  const calls = [
+    () => c.heartbeat(throwingKeys),
+    () => c.heartbeat(revoked),
+    () => c.submitImage(throwingKeys),
+    () => c.submitImage(revoked),
+    () => c.submitImage({ prompt: 'p', models: lengthBoom }),
+    () => c.estimateKudos({ prompt: 'p', params: throwingKeys }),
+    () => c.generateImages({ prompt: 'p' }, throwingKeys),
+  ];
+  for (const call of calls) {
+    let p;
+    assert.doesNotThrow(() => { p = call(); });
+    const out = await settle(p);
+    assert.ok(out.error instanceof HordeInvalidArgumentError, describe(out));
+  }
+  assert.throws(() => horde.isJobDone(revoked), HordeInvalidArgumentError);
+  assert.throws(() => new HordeClient(throwingKeys), HordeInvalidArgumentError);
+  // Many times over: nothing leaks (a throw unwinding through the module did, until it died).
+  for (let i = 0; i < 3000; i++) await settle(c.heartbeat(throwingKeys));
+  next.body = JSON.stringify({ message: 'OK', version: '4.0.0' });
+  assert.equal((await c.heartbeat()).message, 'OK');
+  c.free();
+});
+
+test('a signal, a Response or an error that throws from its getters never stalls the module', async () => {
+  const badSignal = { aborted: false, addEventListener() { throw new Error('addEventListener boom'); }, removeEventListener() { throw new Error('remove boom'); } };
+  const badStatus = { get status() { throw new Error('status boom'); }, headers: new Headers() };
+  const badError = { get message() { throw new Error('message boom'); }, toString() { throw new Error('toString boom'); } };
+  const answers = {
+    signal: async () => new Response('{"message":"OK","version":"4"}'),
+    status: async () => badStatus,
+    error: async () => { throw badError; },
+  };
+  for (const [what, fetchFn] of Object.entries(answers)) {
+    const c = new HordeClient({ baseUrl: 'http://127.0.0.1:9/api', fetch: fetchFn, pacing: false, maxRetries: 0 });
+    const outcomes = await Promise.all([1, 2, 3].map(() => settle(c.heartbeat(what === 'signal' ? { signal: badSignal } : undefined))));
+    for (const o of outcomes) {
+      if (what === 'signal') assert.ok(o.ok, `${what}: ${describe(o)}`);
+      else assert.equal(o.error?.name, 'HordeConnectionError', `${what}: ${describe(o)}`);
+    }
+  }
+  // The async side still runs.
+  const { c, next } = scripted();
+  next.body = JSON.stringify({ message: 'OK', version: '4.0.0' });
+  assert.equal((await c.heartbeat()).message, 'OK');
+});
+
+test('timeoutMs holds even against a fetch that ignores its signal, or a body that stalls', async () => {
+  const never = new HordeClient({ baseUrl: 'http://127.0.0.1:9/api', fetch: () => new Promise(() => {}), pacing: false, maxRetries: 0 });
+  const a = await settle(never.heartbeat({ timeoutMs: 300 }));
+  assert.equal(a.error?.name, 'HordeTimeoutError', describe(a));
+  const stalled = new HordeClient({
+    baseUrl: 'http://127.0.0.1:9/api',
+    pacing: false,
+    maxRetries: 0,
+    fetch: async () => new Response(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('{"mess')); } })),
+  });
+  const b = await settle(stalled.heartbeat({ timeoutMs: 300 }));
+  assert.equal(b.error?.name, 'HordeTimeoutError', describe(b));
+});
+
+test('isJobComplete takes only a whole number of images', () => {
+  const status = { ...fixture('check-done.json'), generations: [] };
+  assert.equal(horde.isJobComplete(status, 0), true);
+  for (const bad of [NaN, -0.5, 2 ** 32, Infinity, '0', 1n, Symbol('n'), { valueOf() { throw new Error('x'); } }]) {
+    assert.throws(() => horde.isJobComplete(status, bad), HordeInvalidArgumentError, String(typeof bad));
+  }
+});
