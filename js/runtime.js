@@ -41,6 +41,8 @@ function unlessAborted(promise, signal) {
   return new Promise((resolve, reject) => {
     const abort = () => reject(signal.reason ?? new Error('aborted'));
     if (isAborted(signal)) {
+      // The promise is left behind: its own rejection (fetch's AbortError) must not go unhandled.
+      promise.catch(() => {});
       abort();
       return;
     }
