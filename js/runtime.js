@@ -34,27 +34,38 @@ function onAbort(signal, listener) {
 
 /**
  * `promise`, or a rejection with the signal's reason as soon as `signal` (our own AbortSignal)
- * aborts: an injected fetch that ignores its signal cannot hold a call past its timeout.
+ * aborts: an injected fetch that ignores its signal cannot hold a call past its timeout. A value
+ * that arrives after that goes to `late` (to release it: a Response's body is cancelled).
  */
-function unlessAborted(promise, signal) {
+function unlessAborted(promise, signal, late = () => {}) {
   if (!signal) return promise;
   return new Promise((resolve, reject) => {
-    const abort = () => reject(signal.reason ?? new Error('aborted'));
-    if (isAborted(signal)) {
-      // The promise is left behind: its own rejection (fetch's AbortError) must not go unhandled.
-      promise.catch(() => {});
-      abort();
-      return;
-    }
-    const stop = onAbort(signal, abort);
+    let over = false;
+    const abort = () => {
+      over = true;
+      reject(signal.reason ?? new Error('aborted'));
+    };
+    const stop = isAborted(signal) ? (abort(), () => {}) : onAbort(signal, abort);
+    // Also consumed once given up on: its own rejection (fetch's AbortError) is not unhandled.
     promise.then((v) => {
       stop();
-      resolve(v);
+      if (over) late(v);
+      else resolve(v);
     }, (e) => {
       stop();
       reject(e);
     });
   });
+}
+
+/** Cancels the body of a Response nobody will read (never throws). */
+function discard(response) {
+  try {
+    const p = response && response.body && response.body.cancel();
+    if (p && typeof p.catch === 'function') p.catch(() => {});
+  } catch {
+    // nothing to release
+  }
 }
 
 /** Fills `bytes` with random values; false if no CSPRNG exists. */
@@ -164,7 +175,7 @@ export function callFetch(fetchFn, url, method, headers, body, signal, redirect,
     const init = { method, headers, signal, credentials: 'omit', redirect, cache: 'no-store' };
     if (body !== undefined) init.body = body;
     if (keepalive) init.keepalive = true;
-    return unlessAborted(Promise.resolve(f(url, init)), signal);
+    return unlessAborted(Promise.resolve(f(url, init)), signal, discard);
   } catch (e) {
     return Promise.reject(e);
   }
@@ -185,24 +196,25 @@ async function readUpTo(response, limit, signal) {
   const reader = body.getReader();
   const chunks = [];
   let total = 0;
-  for (;;) {
-    let next;
-    try {
-      next = await unlessAborted(Promise.resolve(reader.read()), signal);
-    } catch (e) {
-      Promise.resolve().then(() => reader.cancel()).catch(() => {});
-      throw e;
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await unlessAborted(Promise.resolve(reader.read()), signal);
+      if (done) break;
+      if (!ArrayBuffer.isView(value)) throw new TypeError('the body stream gave something that is not bytes');
+      const bytes = value instanceof Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      total += bytes.byteLength;
+      if (total > limit) return total;
+      chunks.push(bytes);
     }
-    const { done, value } = next;
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      reader.cancel().catch(() => {});
-      return total;
-    }
-    chunks.push(value);
+    finished = true;
+  } finally {
+    // Over the limit, timed out, or failed: the rest of the body is not wanted.
+    if (!finished) Promise.resolve().then(() => reader.cancel()).catch(() => {});
   }
-  if (chunks.length === 1) return chunks[0];
+  // A lone chunk may be a view into a larger buffer; the caller gets bytes of its own.
+  const only = chunks.length === 1 ? chunks[0] : null;
+  if (only && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength) return only;
   const all = new Uint8Array(total);
   let at = 0;
   for (const c of chunks) {
@@ -291,9 +303,22 @@ export function callback(fn, arg) {
   if (typeof fn !== 'function') return;
   try {
     const r = fn(arg);
-    if (r && typeof r.then === 'function') r.then(undefined, (e) => console.error('horde-wasm: a callback rejected', e));
+    if (r && typeof r.then === 'function') r.then(undefined, (e) => report('a callback rejected', e));
   } catch (e) {
-    console.error('horde-wasm: a callback threw', e);
+    report('a callback threw', e);
+  }
+}
+
+/** Logs what a callback threw; printing it may throw too (a throwing `stack` getter). */
+function report(what, e) {
+  try {
+    console.error(`horde-wasm: ${what}`, e);
+  } catch {
+    try {
+      console.error(`horde-wasm: ${what} (a value that cannot be printed)`);
+    } catch {
+      // nothing left to do
+    }
   }
 }
 

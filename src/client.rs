@@ -619,10 +619,9 @@ impl HordeClient {
                     path: SUBMIT_PATH.into(),
                     timeout_ms,
                 }),
-                Submitted::Stopped(_) => Err(Error::Aborted {
-                    during: format!("POST {SUBMIT_PATH}"),
-                    cause: crate::js::abort_reason(&signal),
-                }),
+                Submitted::Stopped(_) => {
+                    Err(crate::js::aborted(format!("POST {SUBMIT_PATH}"), &signal))
+                }
             }
         })
     }

@@ -245,10 +245,10 @@ async fn fetch_image(
                     timeout_ms,
                 },
                 2 => {
-                    return Err(Fetched::Error(Error::Aborted {
-                        during: "downloading an image".into(),
-                        cause: js::abort_reason(&opts.signal),
-                    }))
+                    return Err(Fetched::Error(js::aborted(
+                        "downloading an image",
+                        &opts.signal,
+                    )))
                 }
                 _ => Error::Connection {
                     method: "GET",
@@ -270,10 +270,10 @@ async fn fetch_image(
         )
         .await
         {
-            return Err(Fetched::Error(Error::Aborted {
-                during: "downloading an image".into(),
-                cause: js::abort_reason(&opts.signal),
-            }));
+            return Err(Fetched::Error(js::aborted(
+                "downloading an image",
+                &opts.signal,
+            )));
         }
         attempt += 1;
     }

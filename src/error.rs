@@ -29,10 +29,11 @@ pub struct ApiError {
 }
 
 /// The JavaScript value behind an error, given to JavaScript as the error's `cause`: the
-/// platform's error for a connection failure, the signal's `reason` for an abort. Always empty
-/// in native code. Errors compare equal whatever their causes.
+/// platform's error for a connection failure, the signal's `reason` for an abort. Empty (and
+/// zero-sized, so that [`Error`] stays `Send` and `Sync`) in native code. Errors compare equal
+/// whatever their causes.
 #[derive(Clone, Default)]
-pub struct Cause(pub Option<wasm_bindgen::JsValue>);
+pub struct Cause(#[cfg(target_arch = "wasm32")] pub Option<wasm_bindgen::JsValue>);
 
 impl PartialEq for Cause {
     fn eq(&self, _: &Cause) -> bool {
@@ -42,11 +43,7 @@ impl PartialEq for Cause {
 
 impl fmt::Debug for Cause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_some() {
-            "Cause(..)"
-        } else {
-            "Cause"
-        })
+        f.write_str("Cause")
     }
 }
 
@@ -235,6 +232,12 @@ impl std::error::Error for Error {}
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_cross_threads() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<Error>();
+    }
 
     fn api(status: u16, rc: Option<&str>) -> Error {
         Error::Api(Box::new(ApiError {

@@ -170,14 +170,11 @@ pub async fn read_limited(
     limit: f64,
     signal: &JsValue,
 ) -> Result<js_sys::JsString, Result<f64, JsValue>> {
-    let v = JsFuture::from(read_limited_js(response, limit, signal))
-        .await
-        .map_err(Err)?;
-    if let Some(n) = v.as_f64() {
-        return Err(Ok(n));
-    }
-    v.dyn_into::<js_sys::JsString>()
-        .map_err(|_| Err(JsValue::from_str("the body is not text")))
+    limited(
+        read_limited_js(response, limit, signal),
+        "the body is not text",
+    )
+    .await
 }
 
 /// The body as bytes, or `Err(Ok(bytes))` once more than `limit` bytes arrived (see
@@ -187,14 +184,20 @@ pub async fn read_bytes(
     limit: f64,
     signal: &JsValue,
 ) -> Result<js_sys::Uint8Array, Result<f64, JsValue>> {
-    let v = JsFuture::from(read_bytes_js(response, limit, signal))
-        .await
-        .map_err(Err)?;
+    limited(
+        read_bytes_js(response, limit, signal),
+        "the body is not bytes",
+    )
+    .await
+}
+
+/// The outcome of `readLimited` / `readBytes`: a `T`, or the number of bytes read past the limit.
+async fn limited<T: JsCast>(read: Promise, not_t: &str) -> Result<T, Result<f64, JsValue>> {
+    let v = JsFuture::from(read).await.map_err(Err)?;
     if let Some(n) = v.as_f64() {
         return Err(Ok(n));
     }
-    v.dyn_into::<js_sys::Uint8Array>()
-        .map_err(|_| Err(JsValue::from_str("the body is not bytes")))
+    v.dyn_into::<T>().map_err(|_| Err(JsValue::from_str(not_t)))
 }
 
 /// Parses JSON; `None` if it is not JSON.
@@ -204,6 +207,14 @@ pub fn parse_json(text: &JsValue) -> Option<JsValue> {
         None
     } else {
         js_sys::Reflect::get(&r, &JsValue::from_str("value")).ok()
+    }
+}
+
+/// The error of a call stopped by `signal` during `during`, with the signal's reason as its cause.
+pub fn aborted(during: impl Into<String>, signal: &JsValue) -> crate::error::Error {
+    crate::error::Error::Aborted {
+        during: during.into(),
+        cause: abort_reason(signal),
     }
 }
 

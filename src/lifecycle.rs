@@ -482,10 +482,7 @@ impl Job {
                 timeout_ms: self.timeout_ms,
             }
         } else {
-            Error::Aborted {
-                during: during.to_owned(),
-                cause: js::abort_reason(&self.opts.signal),
-            }
+            js::aborted(during.to_owned(), &self.opts.signal)
         }
     }
 

@@ -122,10 +122,7 @@ impl Transport {
                     .block_until(&call.limit_key(), js::now() + delay);
             }
             if !js::sleep(delay, &call.signal).await {
-                return Err(Error::Aborted {
-                    during: call.describe(),
-                    cause: js::abort_reason(&call.signal),
-                });
+                return Err(js::aborted(call.describe(), &call.signal));
             }
             attempt += 1;
             self.counters.retries.set(self.counters.retries.get() + 1);
@@ -136,10 +133,7 @@ impl Transport {
     /// wait is aborted).
     pub async fn pace(&self, call: &Call) -> Result<(), Error> {
         if aborted(&call.signal) {
-            return Err(Error::Aborted {
-                during: call.describe(),
-                cause: js::abort_reason(&call.signal),
-            });
+            return Err(js::aborted(call.describe(), &call.signal));
         }
         if !self.settings.pacing || call.route.rules().is_empty() {
             return Ok(());
@@ -160,10 +154,7 @@ impl Transport {
         }
         if at > now && !js::sleep(at - now, &call.signal).await {
             self.limiter.borrow_mut().release(&key, at);
-            return Err(Error::Aborted {
-                during: call.describe(),
-                cause: js::abort_reason(&call.signal),
-            });
+            return Err(js::aborted(call.describe(), &call.signal));
         }
         self.limiter.borrow_mut().confirm(&key, at, js::now());
         Ok(())
@@ -231,10 +222,9 @@ impl Transport {
                 path: call.path.clone(),
                 timeout_ms,
             },
-            (Failure::Platform(..), 2) | (Failure::Read(..), 2) => Error::Aborted {
-                during: call.describe(),
-                cause: js::abort_reason(&call.signal),
-            },
+            (Failure::Platform(..), 2) | (Failure::Read(..), 2) => {
+                js::aborted(call.describe(), &call.signal)
+            }
             (Failure::Platform(msg, cause), _) => Error::Connection {
                 method,
                 path: call.path.clone(),

@@ -315,9 +315,12 @@ impl<T: FromJs> FromJs for Vec<T> {
             return Err(type_error(&v, "an array"));
         }
         let len = js::array_length(&v).map_err(unreadable)?;
+        if len > MAX_ITEMS {
+            return Err(too_many(len));
+        }
         // The capacity grows with the items read, never from `length` alone: a body of 24
-        // million zeros (or a sparse array of length 2³² − 1) must fail at its first item, not
-        // by asking for gigabytes up front (a failed allocation aborts the module).
+        // million zeros must fail at its first item, not by asking for gigabytes up front (a
+        // failed allocation aborts the module).
         let mut out = Vec::with_capacity((len as usize).min(16));
         for i in 0..len {
             let item = Reflect::get_u32(&v, i).map_err(unreadable);
@@ -325,6 +328,19 @@ impl<T: FromJs> FromJs for Vec<T> {
         }
         Ok(out)
     }
+}
+
+/// The most items an array may have. No answer of the Horde comes near it (a status has at most
+/// a few dozen generations, the model list a few hundred models), and no request needs it; a
+/// longer array (a sparse one of length 2³² − 1, or millions of items) would hold the module,
+/// and the page, for minutes before failing.
+pub const MAX_ITEMS: u32 = 100_000;
+
+#[inline(never)]
+fn too_many(len: u32) -> DeError {
+    DeError::custom_msg(&format!(
+        "invalid length: {len} items, more than the {MAX_ITEMS} read"
+    ))
 }
 
 /// The error of a value whose reading threw (a getter or a Proxy trap of the caller's).

@@ -22,3 +22,25 @@ test('the floor compiles out exactly the asynchronous modules and adds its own',
 test('the floor refuses a lib.rs it does not recognise', () => {
   assert.throws(() => floorLib(lib.replace('mod lifecycle;', 'mod life_cycle;')), /no wasm-only `mod lifecycle;`/);
 });
+
+test('the floor crate compiles (bench/floor/floor.rs against today\'s modules)', { timeout: 600_000 }, async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { spawnSync } = await import('node:child_process');
+  const { writeFloorCrate } = await import('../../bench/floor.mjs');
+  const root = new URL('../../', import.meta.url).pathname;
+  const dir = mkdtempSync(join(tmpdir(), 'horde-wasm-floor-check-'));
+  try {
+    writeFloorCrate(dir);
+    // A target dir of its own under target/ (ignored by git), kept between runs.
+    const r = spawnSync('cargo', ['check', '--quiet', '--target', 'wasm32-unknown-unknown'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, CARGO_TARGET_DIR: join(process.env.CARGO_TARGET_DIR || join(root, 'target'), 'floor-check'), RUSTFLAGS: '-A dead_code' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

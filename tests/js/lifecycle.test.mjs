@@ -336,7 +336,7 @@ test('errors carry their cause: the platform error of a failed connection, the r
   const e1 = await rejection(down.heartbeat());
   assert.equal(e1.name, 'HordeConnectionError');
   assert.equal(e1.cause, boom);
-  assert.match(e1.message, /fetch failed \(ECONNREFUSED\)|fetch failed/);
+  assert.match(e1.message, /fetch failed/);
 
   const c = client(sim);
   const { id } = await c.submitImage({ prompt: 'abort reasons' });

@@ -404,16 +404,18 @@ test('downloadImage with hostile generation objects: typed errors, nothing fetch
 
 // ----- the second audit: inputs that trapped the module or stalled its async side -----
 
-test('a body whose generations array is tens of millions long fails at its first item, without a trap or a memory jump', async () => {
+test('a body whose generations array is tens of millions long is refused by its length, without a trap or a memory jump', async () => {
   // 24 million zeros: 48 MB, under the default 64 MiB limit. Sizing the vector from the
-  // array's length asked for gigabytes at once, and a failed allocation aborts the module.
+  // array's length asked for gigabytes at once, and a failed allocation aborts the module; now
+  // no array over 100,000 items is read at all.
   const { c, next } = scripted();
   const before = horde.wasmMemoryBytes();
   next.body = `${JSON.stringify(fixture('check-done.json')).slice(0, -1)},"generations":[${'0,'.repeat(24_000_000)}0]}`;
   const bad = await settle(c.getImageStatus(ID));
   next.body = '';
   assert.ok(bad.error instanceof HordeDecodeError, describe(bad));
-  assert.equal(bad.error.fieldPath, 'generations[0]');
+  assert.equal(bad.error.fieldPath, 'generations');
+  assert.match(bad.error.message, /24000001 items, more than the 100000 read/);
   assert.ok(horde.wasmMemoryBytes() - before < 2 * 1024 * 1024, `wasm memory ${before} → ${horde.wasmMemoryBytes()}`);
   next.body = JSON.stringify(fixture('check-done.json'));
   assert.equal((await c.checkImage(ID)).done, true);
@@ -435,6 +437,12 @@ test('huge sparse arrays from the caller are rejected at their first hole, not b
     const bad = await settle(c.submitImage(request));
     assert.ok(bad.error instanceof HordeInvalidArgumentError, describe(bad));
   }
+  // Long but dense: refused by its length before any item is read (10 million items held the
+  // page for over a minute, then were sent).
+  const long = await settle(c.submitImage({ prompt: 'p', models: new Array(200_000).fill('m') }));
+  assert.ok(long.error instanceof HordeInvalidArgumentError, describe(long));
+  assert.equal(long.error.argument, 'models');
+  assert.match(long.error.rule, /200000 items, more than the 100000 read/);
   assert.equal(fetchFn.calls.length, 0);
   assert.equal(horde.isJobDone({ ...fixture('check-done.json') }), true);
 });
@@ -505,6 +513,35 @@ test('timeoutMs holds even against a fetch that ignores its signal, or a body th
   });
   const b = await settle(stalled.heartbeat({ timeoutMs: 300 }));
   assert.equal(b.error?.name, 'HordeTimeoutError', describe(b));
+  // The same for an image download.
+  const image = { id: ID, img: 'http://127.0.0.1:9/image.webp' };
+  const c = await settle(stalled.downloadImage(image, { timeoutMs: 300 }));
+  assert.equal(c.error?.name, 'HordeTimeoutError', describe(c));
+  const d = await settle(never.downloadImage(image, { timeoutMs: 300 }));
+  assert.equal(d.error?.name, 'HordeTimeoutError', describe(d));
+});
+
+test('a callback whose error cannot even be printed neither stalls the job nor escapes', async () => {
+  const sim = await startSim({ rateLimits: false });
+  try {
+    const c = client(sim);
+    const unprintable = () => {
+      const e = new Error('callback boom');
+      Object.defineProperty(e, 'stack', { get() { throw new Error('stack boom'); } });
+      return e;
+    };
+    // Node's console.error throws on such a value (it reads `stack`), which reporting it did.
+    assert.throws(() => console.error(unprintable()), /stack boom/);
+    const st = await c.generateImages({ prompt: 'callbacks that throw the unprintable' }, {
+      onSubmitted: () => { throw unprintable(); },
+      onProgress: () => { throw unprintable(); },
+      onImage: () => Promise.reject(unprintable()),
+    });
+    assert.equal(st.done, true);
+    assert.equal(st.generations.length, 1);
+  } finally {
+    await sim.close();
+  }
 });
 
 test('isJobComplete takes only a whole number of images', () => {
