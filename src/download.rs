@@ -9,7 +9,7 @@ use crate::js;
 use crate::models::{image_form, ImageForm, ImageGenerateStatusResponse};
 use crate::requests::ImageGenerateStatusRequest;
 use crate::retry::{retry_delay_ms, should_retry};
-use crate::transport::too_large;
+use crate::transport::{too_large, Failure};
 use js_sys::{Object, Reflect, Uint8Array};
 use std::rc::Rc;
 use tsify::Tsify;
@@ -214,7 +214,7 @@ async fn fetch_image(
     let mut attempt = 0;
     loop {
         let deadline = js::Deadline::new(timeout_ms, &opts.signal);
-        let result = fetch_once(inner, url, &deadline).await;
+        let result = fetch_once(inner, url, &path, &deadline).await;
         deadline.clear();
         let error = match result {
             Ok(Ok(bytes)) => return Ok(bytes),
@@ -230,33 +230,28 @@ async fn fetch_image(
                 }))
             }
             Ok(Err(status)) => return Err(Fetched::Status(status)),
-            Err(Failed::TooLarge(len)) => {
-                return Err(Fetched::Error(too_large(
-                    "GET",
-                    &path,
-                    len,
-                    settings.max_body_bytes,
-                )))
-            }
-            Err(Failed::Platform(message, cause)) => match deadline.reason() {
-                1 => Error::Timeout {
-                    method: "GET",
-                    path: path.clone(),
-                    timeout_ms,
-                },
-                2 => {
-                    return Err(Fetched::Error(js::aborted(
-                        "downloading an image",
-                        &opts.signal,
-                    )))
+            Err(Failure::Done(e)) => return Err(Fetched::Error(e)),
+            Err(Failure::Platform(message, cause) | Failure::Read(message, cause)) => {
+                match deadline.reason() {
+                    1 => Error::Timeout {
+                        method: "GET",
+                        path: path.clone(),
+                        timeout_ms,
+                    },
+                    2 => {
+                        return Err(Fetched::Error(js::aborted(
+                            "downloading an image",
+                            &opts.signal,
+                        )))
+                    }
+                    _ => Error::Connection {
+                        method: "GET",
+                        path: path.clone(),
+                        message,
+                        cause,
+                    },
                 }
-                _ => Error::Connection {
-                    method: "GET",
-                    path: path.clone(),
-                    message,
-                    cause,
-                },
-            },
+            }
         };
         if attempt >= settings.max_retries || !should_retry(&error, true) {
             return Err(match error {
@@ -279,20 +274,14 @@ async fn fetch_image(
     }
 }
 
-/// Why one GET of an image got no bytes.
-enum Failed {
-    /// No answer, or the body could not be read: the message, and the platform's error.
-    Platform(String, Cause),
-    /// The body passed `maxBodyBytes` (the bytes read by then).
-    TooLarge(f64),
-}
-
-/// One GET: bytes on 2xx, the status otherwise, or why there is neither.
+/// One GET: bytes on 2xx, the status otherwise, or why there is neither (a body over
+/// `maxBodyBytes` is a finished [`Failure::Done`]; `path` is the URL without its query).
 async fn fetch_once(
     inner: &Inner,
     url: &str,
+    path: &str,
     deadline: &js::Deadline,
-) -> Result<Result<Uint8Array, u16>, Failed> {
+) -> Result<Result<Uint8Array, u16>, Failure> {
     let response = js::fetch(
         inner.transport.fetch.as_ref(),
         url,
@@ -306,10 +295,10 @@ async fn fetch_once(
         },
     )
     .await
-    .map_err(|e| Failed::Platform(js::message_of(&e), Cause(Some(e))))?;
+    .map_err(Failure::platform)?;
     let status = js::status_of(&response);
     if !(100..=599).contains(&status) {
-        return Err(Failed::Platform(
+        return Err(Failure::Platform(
             "fetch returned something that is not a Response".into(),
             Cause::default(),
         ));
@@ -320,8 +309,8 @@ async fn fetch_once(
     let limit = inner.transport.settings.max_body_bytes;
     match js::read_bytes(&response, limit, &deadline.signal()).await {
         Ok(bytes) => Ok(Ok(bytes)),
-        Err(Ok(len)) => Err(Failed::TooLarge(len)),
-        Err(Err(e)) => Err(Failed::Platform(js::message_of(&e), Cause(Some(e)))),
+        Err(Ok(len)) => Err(Failure::Done(too_large("GET", path, len, limit))),
+        Err(Err(e)) => Err(Failure::read(e)),
     }
 }
 

@@ -12,18 +12,14 @@ extern "C" {
     // `catch`, a throw would unwind through the module and leave it broken.
     #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
     fn is_array_js(value: &JsValue) -> Result<bool, JsValue>;
+    /// `Object.keys`, or what it threw.
     #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
-    fn keys_js(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+    pub fn keys(value: &JsValue) -> Result<js_sys::Array, JsValue>;
 }
 
 /// `Array.isArray`; `false` where it throws (a revoked Proxy).
 pub fn is_array(value: &JsValue) -> bool {
     is_array_js(value).unwrap_or(false)
-}
-
-/// `Object.keys`, or what it threw.
-pub fn keys(value: &JsValue) -> Result<js_sys::Array, JsValue> {
-    keys_js(value)
 }
 
 /// The `length` of an array (any whole number up to 2³² − 1), or what reading it threw.

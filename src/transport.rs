@@ -295,7 +295,7 @@ impl Transport {
         let text = match js::read_limited(&response, limit, &deadline.signal()).await {
             Ok(text) => text,
             Err(Ok(len)) => return Err(Failure::Done(too_large(method, &call.path, len, limit))),
-            Err(Err(e)) => return Err(Failure::Read(js::message_of(&e), Cause(Some(e)))),
+            Err(Err(e)) => return Err(Failure::read(e)),
         };
         let parsed = js::parse_json(&text);
         if (200..300).contains(&status) {
@@ -336,7 +336,8 @@ impl Transport {
     }
 }
 
-enum Failure {
+/// Why an attempt got no usable answer (shared with image downloads).
+pub(crate) enum Failure {
     /// fetch itself rejected (its message, and the error itself).
     Platform(String, Cause),
     /// The body could not be read.
@@ -347,8 +348,13 @@ enum Failure {
 
 impl Failure {
     /// A rejection of fetch.
-    fn platform(e: JsValue) -> Failure {
+    pub(crate) fn platform(e: JsValue) -> Failure {
         Failure::Platform(js::message_of(&e), Cause(Some(e)))
+    }
+
+    /// A failure to read the body.
+    pub(crate) fn read(e: JsValue) -> Failure {
+        Failure::Read(js::message_of(&e), Cause(Some(e)))
     }
 }
 

@@ -139,7 +139,7 @@ pub fn check_keys(argument: &str, v: &JsValue, known: &[&str]) -> Result<(), cra
             } else {
                 argument
             },
-            format!("could not be read: {}", js::message_of(&e)),
+            unreadable(e).message().to_owned(),
         )
     })?;
     for k in keys.iter() {
