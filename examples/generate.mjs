@@ -244,7 +244,7 @@ function explain(err, baseUrl) {
     case 'HordeApiError':
       return `the Horde refused the request: ${serverMessage(e)}`;
     case 'HordeJobFaultedError':
-      return 'workers failed on this job several times and the Horde gave up. Try again, perhaps with another --model.';
+      return 'workers failed on some images of this job, and the Horde does not redo an image that failed. The images that finished are saved. Try again, perhaps with another --model.';
     case 'HordeJobExpiredError':
       return 'the job expired on the Horde before it finished. Try again.';
     case 'HordeJobImpossibleError':
@@ -356,9 +356,8 @@ async function main() {
     const paths = await saveAll(status.generations);
     progress.stop();
     const took = ((Date.now() - started) / 1000).toFixed(1);
-    const missing = opts.n - status.generations.length;
-    console.log(`done: ${paths.length} ${paths.length === 1 ? 'image' : 'images'} written to ${opts.out} in ${took} s (${status.kudos} kudos)${missing > 0 ? `; ${missing} did not finish (the job was cancelled on the Horde)` : ''}`);
-    return paths.length === opts.n ? 0 : 1;
+    console.log(`done: ${paths.length} ${paths.length === 1 ? 'image' : 'images'} written to ${opts.out} in ${took} s (${status.kudos} kudos)`);
+    return paths.length === opts.n ? 0 : 1; // an image that could not be downloaded
   } catch (e) {
     const paths = await saveAll(e?.partial?.generations);
     progress.stop();

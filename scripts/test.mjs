@@ -8,7 +8,9 @@
 //   wasm-node / wasm-chrome / wasm-worker
 //             wasm-bindgen-test against the simulator, in Node, headless Chromium and a
 //             dedicated worker
-//   js        node --test on the built package against the simulator
+//   js        node --test on the built package against the simulator (tests/js, tests/scenarios)
+//   conformance  the real AI Horde server on loopback (tests/realhorde): the scenario tests,
+//             and a wire comparison of the same exchanges with the simulator
 //   types     tsc --strict on a consumer of the package's declarations
 //   pack      npm pack, installed in a fresh project: Node import and a Vite build in Chromium
 //   reliability  faults, hostile input, security and a 100-job load test against the simulator
@@ -124,7 +126,20 @@ await stage('wasm-chrome', () => wasmTest({ WASM_BINDGEN_USE_BROWSER: '1' }));
 await stage('wasm-worker', () => wasmTest({ WASM_BINDGEN_USE_DEDICATED_WORKER: '1' }));
 await sim?.close();
 
-await stage('js', () => run(process.execPath, ['--test', 'tests/js/']));
+await stage('js', () => run(process.execPath, ['--test', 'tests/js/', 'tests/scenarios/']));
+// The real AI Horde server (tests/realhorde/): the scenario tests again, and the same exchanges
+// sent to it and to the simulator, compared. A server that cannot start fails the stage.
+await stage('conformance', async () => {
+  const { startRealHorde } = await import('../tests/realhorde/realhorde.mjs');
+  const real = await startRealHorde();
+  try {
+    return await run(process.execPath, ['--test', '--test-concurrency=1', 'tests/scenarios/', 'tests/conformance/'], {
+      env: { REAL_HORDE_URL: real.baseUrl, REAL_HORDE_PAUSE_FILE: real.pauseFile },
+    });
+  } finally {
+    await real.stop();
+  }
+});
 await stage('types', () => run(join(root, 'node_modules/.bin/tsc'), ['-p', 'tests/types']));
 await stage('pack', () => run(process.execPath, ['--test', 'tests/pack/']));
 for (const [name, dir] of [['reliability', 'tests/reliability/'], ['e2e', 'tests/e2e/'], ['cli', 'tests/cli/']]) {

@@ -648,9 +648,11 @@ impl HordeClient {
     /// `onImage` once per image (early when the status rate limit has room), and fetches the
     /// status once the job is `done`. Every call is paced under the Horde's rate limits.
     ///
-    /// Ends: resolves when done (compare `finished` with the number requested: a job cancelled
-    /// by someone else ends with fewer); rejects with `HordeJobFaultedError` (the Horde gave up
-    /// after worker failures), `HordeJobExpiredError` (404 before done),
+    /// Ends: resolves when done with every image requested; rejects with `HordeJobFaultedError`
+    /// when the job ended short of them (the real server ends a job `done` and not `faulted`
+    /// when its worker faulted on an image: a faulted image is not redone; `partial` holds the
+    /// images that arrived and the message says how many were lost), `HordeJobExpiredError`
+    /// (404 before done),
     /// `HordeJobImpossibleError` (no worker for `impossibleTimeoutMs`; the job is cancelled),
     /// `HordeAbortError` / `HordeTimeoutError` (the job is cancelled on the server first), or
     /// the submit's own errors. Every job error carries `jobId`, and `partial` (the status with

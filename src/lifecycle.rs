@@ -370,7 +370,8 @@ impl Job {
         }
     }
 
-    /// The final status once `done`: resolves, or rejects with `HordeJobFaultedError`.
+    /// The final status once `done`: resolves with every requested image, or rejects with
+    /// `HordeJobFaultedError` holding the images that arrived.
     async fn finish(&mut self, id: &JobId) -> Result<JsValue, JsValue> {
         let request = ImageGenerateStatusRequest::for_job(id.clone());
         let opts = self.call_options();
@@ -392,14 +393,11 @@ impl Job {
             }
         };
         self.deliver(&status);
-        if status.faulted {
+        if let Some(message) = shortfall(id, &status, self.requested) {
             let e = Error::Job {
                 failure: JobFailure::Faulted,
                 job_id: id.to_string(),
-                message: format!(
-                    "job {id} faulted after repeated worker failures ({} of {} images finished)",
-                    status.finished, self.requested
-                ),
+                message,
             };
             return Err(self.fail(e, Some(&status), None));
         }
@@ -571,6 +569,32 @@ impl Job {
 }
 
 /// Failures worth another check later (the transport already retried them).
+/// Why a `done` job is not a success, if it is not: it faulted, or it lacks images. The real
+/// server counts an image whose worker faulted as finished, does not redo it, and flags the job
+/// `faulted` only from a cleanup pass once 3 images faulted, so a job can end `done` and not
+/// `faulted` with fewer images than asked.
+fn shortfall(id: &JobId, status: &ImageGenerateStatusResponse, requested: u32) -> Option<String> {
+    let missing = status.missing_images(requested);
+    if !status.faulted && missing == 0 {
+        return None;
+    }
+    let got = status.generations.len();
+    Some(if status.faulted {
+        format!(
+            "job {id} faulted after repeated worker failures: {got} of {requested} images arrived, {missing} lost"
+        )
+    } else if status.restarted > 0 {
+        format!(
+            "job {id} is done with {got} of {requested} images: {missing} lost to worker faults (the Horde counted {} and does not redo a faulted image)",
+            status.restarted
+        )
+    } else {
+        format!(
+            "job {id} is done with {got} of {requested} images: {missing} never arrived (cancelled elsewhere, or lost by the Horde)"
+        )
+    })
+}
+
 fn transient(e: &Error) -> bool {
     match e {
         Error::Api(a) => a.status >= 500 || (a.status == 429 && a.rc.is_none()) || a.status == 408,

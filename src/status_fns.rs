@@ -45,7 +45,8 @@ fn ids(argument: &str, status: &JsValue) -> Result<Vec<String>, JsValue> {
 /// horde_sdk's `is_job_complete(n)`: `true` when the status holds exactly `expected` images.
 ///
 /// Its documented limit: it never becomes `true` for a cancelled or faulted request (they end
-/// with fewer images). To know that a request is over, use {@link isJobDone}. Throws
+/// with fewer images), nor for one whose worker faulted on some images (the real server ends it
+/// `done`, not `faulted`, without them). To know that a request is over, use {@link isJobDone}. Throws
 /// `HordeInvalidArgumentError` unless `expected` is a whole number from 0 to 4294967295.
 #[wasm_bindgen(js_name = isJobComplete)]
 pub fn is_job_complete(
@@ -60,6 +61,13 @@ pub fn is_job_complete(
 
 /// Whether the request is over (the server's `done`): every image delivered, or faulted, or
 /// cancelled and drained. Works on check and status responses.
+///
+/// `done` does not promise the images: the real server counts an image whose worker faulted as
+/// finished and does not redo it, and sets `faulted` only from a cleanup pass (every 60 s) once
+/// 3 images of a request faulted. A request whose worker faulted twice ends `done: true,
+/// faulted: false` with fewer images, or none: compare `generations.length` with the number
+/// requested ({@link isJobComplete}). `generateImages` rejects such a job with
+/// `HordeJobFaultedError`.
 #[wasm_bindgen(js_name = isJobDone)]
 pub fn is_job_done(
     #[wasm_bindgen(

@@ -77,6 +77,21 @@ fn simulator_status_with_urls() {
 }
 
 #[test]
+fn real_server_status_of_a_job_whose_worker_faulted_twice() {
+    // Captured from the real server: done, not faulted, and no image.
+    let s: ImageGenerateStatusResponse = parse(fixture!("realhorde/status-faulted-twice.json"));
+    assert!(s.is_done());
+    assert!(!s.faulted);
+    assert_eq!(s.restarted, 2);
+    assert_eq!(s.missing_images(1), 1);
+    assert!(!s.is_job_complete(1));
+    let two: ImageGenerateStatusResponse = parse(fixture!("sim/status-r2.json"));
+    assert_eq!(two.missing_images(2), 0);
+    assert_eq!(two.missing_images(3), 1);
+    assert_eq!(two.missing_images(1), 0, "more than asked is not missing");
+}
+
+#[test]
 fn simulator_status_censored_and_base64() {
     let s: ImageGenerateStatusResponse = parse(fixture!("sim/status-censored.json"));
     let g = &s.generations[0];

@@ -83,7 +83,7 @@ export function explain(err, ctx = {}) {
       return out('Request not accepted', `The Horde rejected the request: ${plain(e)}`);
     }
     case 'HordeJobFaultedError':
-      return out('Job failed', 'Workers failed on this job several times and the Horde gave up. Images that finished are kept. Try again, perhaps with another model.');
+      return out('Job failed', 'Workers failed on some images of this job, and the Horde does not redo an image that failed. Images that finished are kept. Try again, perhaps with another model.');
     case 'HordeJobExpiredError':
       return out('Job expired', 'The job expired on the Horde before it finished (jobs live about 20 minutes). Images that finished are kept. Start it again.');
     case 'HordeJobImpossibleError':

@@ -293,15 +293,29 @@ impl ImageGenerateStatusResponse {
     /// horde_sdk's `is_job_complete(n)`: `true` when exactly `expected` images came back.
     ///
     /// Its documented limit: it never becomes `true` for a cancelled or faulted request, which
-    /// ends with fewer images. Use [`Self::is_done`] to know that a request is over.
+    /// ends with fewer images, nor for one whose workers faulted on some images (the real
+    /// server ends it `done` without them, see [`Self::is_done`]). Use [`Self::is_done`] to
+    /// know that a request is over.
     pub fn is_job_complete(&self, expected: usize) -> bool {
         self.generations.len() == expected
     }
 
     /// Whether the request is over (the server's `done`): delivered, faulted, or cancelled and
     /// drained.
+    ///
+    /// `done` does not mean every image came back. The real server counts an image whose
+    /// worker faulted as finished and does not queue it again, and sets `faulted` only from a
+    /// cleanup pass (every 60 s) once a request has 3 or more faulted images: a request whose
+    /// worker faulted twice ends `done: true, faulted: false` with fewer images, or none. Use
+    /// [`Self::missing_images`] to see how many are missing.
     pub fn is_done(&self) -> bool {
         self.done
+    }
+
+    /// How many of `requested` images the status lacks: 0 when every one came back.
+    pub fn missing_images(&self, requested: u32) -> u32 {
+        let got = u32::try_from(self.generations.len()).unwrap_or(u32::MAX);
+        requested.saturating_sub(got)
     }
 
     /// horde_sdk's `is_job_possible`: the server's `is_possible`.

@@ -1,0 +1,318 @@
+// The real AI Horde server (the unmodified source in this folder's tarball) on loopback, for the
+// conformance stage: Postgres 15 with pg_cron and Redis from Debian, moto's S3 server standing in
+// for Cloudflare R2, the model reference served locally, the test users with fixed keys, and
+// the fake worker of worker.py.
+//
+//   import { startRealHorde } from './tests/realhorde/realhorde.mjs';
+//   const horde = await startRealHorde();   // { baseUrl, runDir, pauseFile, stop() }
+//   ...
+//   await horde.stop();                     // every process it started, by pid
+//
+//   node tests/realhorde/realhorde.mjs      # the same from a shell, until Ctrl-C
+//
+// Each start has a fresh database and its own ports. The Python environments are cached in
+// ~/.cache/horde-wasm/realhorde (a first start installs them from PyPI: about 90 s).
+// Needs root (Postgres runs as the `postgres` user) and Python 3.12 or 3.13 (PYTHON=...).
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chownSync, chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const here = new URL('.', import.meta.url).pathname;
+const TARBALL = join(here, 'aihorde-server-fbd5ed46.tar.gz');
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+const SECRET = 'horde-wasm-conformance';
+
+/** The users of the tests, with the simulator's keys where it has them. */
+export const USERS = [
+  // username, oauth id, key, kudos, concurrency, moderator, trusted
+  ['test_user', 'ci_test_user', 'realadminkey000000001', 10000, 30, true, true],
+  ['Tester', 'local_tester', 'simtestkey000000000001', 1_000_000, 30, false, false],
+  ['LowConcurrency', 'local_lowconc', 'simtestkey000000000002', 5000, 2, false, false],
+  ['Poor', 'local_poor', 'simtestkey000000000003', 0, 30, false, false],
+  ['Trusted', 'local_trusted', 'simtestkey000000000004', 250_000, 60, false, true],
+  ['worker_owner', 'local_worker_owner', 'realworkerkey000000001', 1000, 30, false, true],
+];
+const WORKER_KEY = 'realworkerkey000000001';
+
+/** The image models the server knows (its model reference, normally downloaded at start). */
+function modelReference() {
+  const model = (name, baseline, extra = {}) => [name, {
+    name, baseline, type: 'ckpt', inpainting: false, description: `local entry for ${name}`, version: '1',
+    style: 'generalist', nsfw: false, download_all: false, config: { files: [], download: [] }, available: true, ...extra,
+  }];
+  return {
+    'stable_diffusion.json': Object.fromEntries([
+      model('stable_diffusion', 'stable diffusion 1'),
+      model('Deliberate', 'stable diffusion 1'),
+      model('AlbedoBase XL (SDXL)', 'stable_diffusion_xl'),
+      model('stable_diffusion_inpainting', 'stable diffusion 1', { inpainting: true }),
+      model('Flux.1-Schnell fp8 (Compact)', 'flux_1', {
+        requirements: { min_steps: 4, max_steps: 8, cfg_scale: 1.0, samplers: ['k_euler'], schedulers: ['simple'] },
+      }),
+      model('SDXL 1.0', 'stable_diffusion_xl'),
+      model('Stable Cascade 1.0', 'stable_cascade'),
+    ]),
+    'diffusers.json': {},
+    'db.json': {
+      'koboldcpp/LLaMA2-13B-Psyfighter2': { name: 'koboldcpp/LLaMA2-13B-Psyfighter2', parameters: 13000000000, nsfw: false, baseline: 'llama2' },
+    },
+  };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function sh(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || r.error?.message || '').slice(-2000)}`);
+  }
+  return r.stdout;
+}
+
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+/** Debian's Postgres 15, pg_cron and Redis, installed when missing. */
+function ensureDebianPackages(log) {
+  const need = [];
+  if (!has('redis-server')) need.push('redis-server');
+  if (!existsSync(join(PG_BIN, 'postgres'))) need.push('postgresql-15');
+  if (!existsSync('/usr/lib/postgresql/15/lib/pg_cron.so')) need.push('postgresql-15-cron');
+  if (!need.length) return;
+  log(`apt-get install ${need.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  sh('apt-get', ['update', '-qq'], { env });
+  sh('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...need], { env });
+}
+
+/** A Python 3.12 or 3.13: $PYTHON, one on PATH, or one of pyenv's. */
+export function findPython() {
+  const ok = (p) => p && spawnSync(p, ['-c', 'import sys; sys.exit(not (3, 12) <= sys.version_info[:2] < (3, 14))']).status === 0;
+  const candidates = [process.env.PYTHON, 'python3.12', 'python3.13', 'python3'];
+  const pyenvRoot = process.env.PYENV_ROOT || join(homedir(), '.pyenv');
+  if (existsSync(join(pyenvRoot, 'versions'))) {
+    for (const v of readdirSync(join(pyenvRoot, 'versions')).filter((v) => /^3\.1[23]\.\d+$/.test(v)).sort().reverse()) {
+      candidates.push(join(pyenvRoot, 'versions', v, 'bin', 'python3'));
+    }
+  }
+  const found = candidates.find(ok);
+  if (!found) throw new Error('the AI Horde server needs Python 3.12 or 3.13: none found (set PYTHON, or install one with pyenv)');
+  return found;
+}
+
+/** A virtualenv in the cache with `packages` installed, made once per set of packages. */
+function venv(log, python, name, packages) {
+  const key = createHash('sha256').update(packages.join('\n')).digest('hex').slice(0, 12);
+  const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'horde-wasm', 'realhorde', `${name}-${key}`);
+  if (existsSync(join(dir, '.installed'))) return dir;
+  log(`creating ${dir} (pip install from PyPI)`);
+  rmSync(dir, { recursive: true, force: true });
+  sh(python, ['-m', 'venv', dir]);
+  sh(join(dir, 'bin/pip'), ['install', '-q', '--disable-pip-version-check', ...packages], { maxBuffer: 64 << 20 });
+  writeFileSync(join(dir, '.installed'), packages.join('\n'));
+  return dir;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function until(what, fn, timeoutMs, alive) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await fn()) return;
+    } catch {}
+    const dead = alive?.();
+    if (dead) throw new Error(`${what}: ${dead}`);
+    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await sleep(300);
+  }
+}
+
+const httpOk = async (url) => (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
+
+/** The server's requirements.txt, read from the tarball, less its one git dependency. */
+function serverRequirements() {
+  const text = sh('tar', ['-xzOf', TARBALL, '--wildcards', '*/requirements.txt']);
+  // patreon-python comes from git (no registry has it); the server imports it optionally.
+  return [...text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#') && !l.includes('patreon')), 'chardet<6'];
+}
+
+/**
+ * Installs what the server needs, when missing: Debian's packages, and the Python environments
+ * of the server and of moto (from PyPI, into the cache). Returns the environments' folders.
+ */
+export function ensureRealHorde(log = (m) => console.error(`[realhorde] ${m}`)) {
+  ensureDebianPackages(log);
+  const python = findPython();
+  return {
+    serverEnv: venv(log, python, 'server', serverRequirements()),
+    s3Env: venv(log, python, 's3', ['moto[server]']),
+  };
+}
+
+/**
+ * Starts the real server and everything it needs; rejects (after stopping what it started)
+ * when any part does not come up. `worker: false` leaves the fake worker out.
+ */
+export async function startRealHorde({ log = (m) => console.error(`[realhorde] ${m}`), worker = true } = {}) {
+  const t0 = Date.now();
+  const step = (m) => log(`+${((Date.now() - t0) / 1000).toFixed(0)} s ${m}`);
+  if (process.getuid?.() !== 0) throw new Error('the real AI Horde server is started as root (Postgres runs as the postgres user)');
+  const { serverEnv, s3Env } = ensureRealHorde(step);
+  const runDir = mkdtempSync(join(tmpdir(), 'horde-wasm-realhorde-'));
+  chmodSync(runDir, 0o755);
+  const children = [];
+  const handle = { runDir, pauseFile: join(runDir, 'worker.pause'), children, stop: () => stopAll(children, runDir, log) };
+  const onExit = () => { for (const c of children) if (c.exitCode === null && c.signalCode === null) try { process.kill(c.pid, 'SIGKILL'); } catch {} };
+  process.once('exit', onExit);
+  handle.stop = async () => { process.off('exit', onExit); await stopAll(children, runDir, log); };
+
+  const start = (name, cmd, args, opts = {}) => {
+    const out = openSync(join(runDir, `${name}.log`), 'a');
+    const child = spawn(cmd, args, { stdio: ['ignore', out, out], ...opts });
+    child.name = name;
+    children.push(child);
+    child.on('error', (e) => appendFileSync(join(runDir, `${name}.log`), `spawn failed: ${e.message}\n`));
+    return child;
+  };
+  const exited = (child) => () => (child.exitCode !== null || child.signalCode !== null
+    ? `${child.name} exited (${child.exitCode ?? child.signalCode}); its log ends:\n${tail(join(runDir, `${child.name}.log`))}` : null);
+
+  try {
+    step('extracting the server source');
+    const src = join(runDir, 'src');
+    mkdirSync(src);
+    sh('tar', ['-xzf', TARBALL, '-C', src, '--strip-components=1']);
+
+    const [hordePort, pgPort, redisPort, s3Port, refPort] = await Promise.all([1, 2, 3, 4, 5].map(freePort));
+
+    step(`postgres on 127.0.0.1:${pgPort}`);
+    const uid = Number(sh('id', ['-u', 'postgres']).trim());
+    const gid = Number(sh('id', ['-g', 'postgres']).trim());
+    const pgData = join(runDir, 'pgdata');
+    mkdirSync(pgData, { mode: 0o700 });
+    chownSync(pgData, uid, gid);
+    sh(join(PG_BIN, 'initdb'), ['-D', pgData, '-U', 'postgres', '--auth=trust', '-E', 'UTF8'], { uid, gid, cwd: pgData });
+    appendFileSync(join(pgData, 'postgresql.conf'), [
+      "listen_addresses = '127.0.0.1'", `port = ${pgPort}`, "unix_socket_directories = ''",
+      "shared_preload_libraries = 'pg_cron'", "cron.database_name = 'postgres'", 'max_connections = 200', 'fsync = off', '',
+    ].join('\n'));
+    const pgLog = join(runDir, 'postgres.log');
+    writeFileSync(pgLog, '');
+    chownSync(pgLog, uid, gid);
+    const pg = start('postgres', join(PG_BIN, 'postgres'), ['-D', pgData], { uid, gid, cwd: pgData });
+    const psql = (sql) => sh('psql', ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qAtc', sql]);
+    await until('postgres', () => spawnSync('psql', ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'postgres', '-c', 'select 1']).status === 0, 30000, exited(pg));
+    psql("ALTER USER postgres PASSWORD 'postgres'");
+
+    step(`redis on 127.0.0.1:${redisPort}`);
+    const redis = start('redis', 'redis-server', ['--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no', '--dir', runDir]);
+    await until('redis', () => spawnSync('redis-cli', ['-p', String(redisPort), 'ping']).stdout?.toString().includes('PONG'), 20000, exited(redis));
+
+    step(`moto S3 on 127.0.0.1:${s3Port}`);
+    const moto = start('moto', join(s3Env, 'bin/moto_server'), ['-H', '127.0.0.1', '-p', String(s3Port)]);
+    await until('moto', () => httpOk(`http://127.0.0.1:${s3Port}/`), 60000, exited(moto));
+    for (const bucket of ['stable-horde', 'stable-horde-source-images', 'prompts']) {
+      const r = await fetch(`http://127.0.0.1:${s3Port}/${bucket}`, { method: 'PUT' });
+      if (!r.ok) throw new Error(`moto: creating bucket ${bucket} gave HTTP ${r.status}`);
+    }
+
+    step(`model reference on 127.0.0.1:${refPort}`);
+    const refDir = join(runDir, 'modelref');
+    mkdirSync(refDir);
+    for (const [file, body] of Object.entries(modelReference())) writeFileSync(join(refDir, file), JSON.stringify(body, null, 1));
+    const ref = start('modelref', join(serverEnv, 'bin/python'), ['-m', 'http.server', String(refPort), '--bind', '127.0.0.1', '--directory', refDir]);
+    await until('model reference', () => httpOk(`http://127.0.0.1:${refPort}/stable_diffusion.json`), 20000, exited(ref));
+
+    const ref_ = `http://127.0.0.1:${refPort}`;
+    const s3 = `http://127.0.0.1:${s3Port}`;
+    const env = {
+      PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8',
+      HORDE_TITLE: 'AI Horde (conformance)', HORDE_URL: `http://127.0.0.1:${hordePort}`, secret_key: SECRET,
+      USE_SQLITE: '0', POSTGRES_URL: `127.0.0.1:${pgPort}/postgres`, POSTGRES_USER: 'postgres', POSTGRES_PASS: 'postgres',
+      REDIS_IP: '127.0.0.1', REDIS_PORT: String(redisPort), REDIS_SERVERS: '["127.0.0.1"]',
+      ADMINS: '["test_user#1"]', KUDOS_TRUST_THRESHOLD: '100', HORDE_TEST_APIKEYS: '1',
+      HORDE_IMAGE_COMPVIS_REFERENCE: `${ref_}/stable_diffusion.json`,
+      HORDE_IMAGE_DIFFUSERS_REFERENCE: `${ref_}/diffusers.json`,
+      HORDE_IMAGE_LLM_REFERENCE: `${ref_}/db.json`,
+      AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_DEFAULT_REGION: 'auto',
+      SHARED_AWS_ACCESS_ID: 'testing', SHARED_AWS_ACCESS_KEY: 'testing',
+      R2_TRANSIENT_ACCOUNT: s3, R2_PERMANENT_ACCOUNT: s3, R2_TRANSIENT_BUCKET: 'stable-horde',
+      R2_PERMANENT_BUCKET: 'stable-horde', R2_SOURCE_IMAGE_BUCKET: 'stable-horde-source-images',
+      NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost',
+    };
+    step(`the AI Horde server on 127.0.0.1:${hordePort}`);
+    const server = start('server', join(serverEnv, 'bin/python'), ['server.py', '-vvvvi', '--horde', 'stable', '--listen', '127.0.0.1', '-p', String(hordePort)], { cwd: src, env });
+    const baseUrl = `http://127.0.0.1:${hordePort}/api`;
+    await until('the server\'s heartbeat', () => httpOk(`${baseUrl}/v2/status/heartbeat`), 180000, exited(server));
+
+    step('test users');
+    for (const [username, oauth_id, key, kudos, concurrency, moderator, trusted] of USERS) {
+      const r = await fetch(`http://127.0.0.1:${hordePort}/api/v2/dev/test-user`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username, oauth_id, moderator, trusted, kudos }),
+      });
+      if (!r.ok) throw new Error(`creating user ${username}: HTTP ${r.status} ${await r.text()}`);
+      // The server keeps sha256(secret_key + key); pinning it makes the key fixed.
+      const hash = createHash('sha256').update(SECRET + key).digest('hex');
+      psql(`UPDATE users SET api_key='${hash}', concurrency=${concurrency}, kudos=${kudos} WHERE oauth_id='${oauth_id}'`);
+    }
+
+    if (worker) {
+      step('fake worker');
+      const w = start('worker', join(serverEnv, 'bin/python'), [join(here, 'worker.py'), '--base', baseUrl, '--apikey', WORKER_KEY, '--pause-file', handle.pauseFile], { env });
+      // The server refreshes its list of served models every few seconds.
+      await until('the worker\'s models', async () => (await (await fetch(`${baseUrl}/v2/status/models`)).text()).includes('"stable_diffusion"'), 60000, exited(w));
+    }
+    const version = (await (await fetch(`${baseUrl}/v2/status/heartbeat`)).json()).version;
+    step(`ready: ${baseUrl} (AI Horde ${version})`);
+    return Object.assign(handle, { baseUrl, version, ports: { hordePort, pgPort, redisPort, s3Port, refPort } });
+  } catch (e) {
+    await handle.stop();
+    throw e;
+  }
+}
+
+function tail(file, lines = 30) {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Stops every child by pid (the worker first, Postgres last), then deletes the run folder. */
+async function stopAll(children, runDir, log) {
+  for (const child of [...children].reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const gone = new Promise((r) => child.once('exit', r));
+    // Postgres' fast shutdown is SIGINT; the rest stop on SIGTERM.
+    process.kill(child.pid, child.name === 'postgres' ? 'SIGINT' : 'SIGTERM');
+    if (await Promise.race([gone.then(() => true), sleep(10000).then(() => false)])) continue;
+    log(`${child.name} (${child.pid}) did not stop on its signal: SIGKILL`);
+    try { process.kill(child.pid, 'SIGKILL'); } catch {}
+    await gone;
+  }
+  children.length = 0;
+  if (!process.env.REALHORDE_KEEP) rmSync(runDir, { recursive: true, force: true });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const horde = await startRealHorde();
+  console.log(`BASE_URL=${horde.baseUrl}`);
+  console.log(`pause the worker: touch ${horde.pauseFile}; logs: ${horde.runDir}`);
+  const quit = async () => { await horde.stop(); process.exit(0); };
+  process.on('SIGINT', quit);
+  process.on('SIGTERM', quit);
+}
