@@ -3,7 +3,7 @@
 // worker faults, cancels while queued and while processing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openTarget, horde, rejection, eventually } from './target.mjs';
+import { openTarget, horde, rejection, eventually, TRUSTED } from './target.mjs';
 import { webpSize } from '../lib/webp.mjs';
 
 const { HordeJobFaultedError, HordeJobError, HordeAbortError } = horde;
@@ -127,4 +127,24 @@ test('abort while processing: cancelled on the server, partial attached', async 
   assert.equal(e.cancelError, undefined);
   assert.equal(e.partial.processing, 1, 'the status just before the cancel');
   assert.deepEqual(e.partial.generations, []);
+});
+
+test('abort after the first image: the cancel keeps the images that finished', async () => {
+  // Images one by one: a trusted key may disable batching.
+  const c = target.client({ apiKey: TRUSTED });
+  const ac = new AbortController();
+  const seen = [];
+  const e = await rejection(c.generateImages({ prompt: 'keep what finished', disable_batching: true, params: { width: 512, height: 512, steps: 30, n: 4 } }, {
+    signal: ac.signal,
+    onImage: (g) => { seen.push(g.id); ac.abort(); },
+  }));
+  assert.ok(e instanceof HordeAbortError, `${e.name}: ${e.message}`);
+  assert.equal(e.cancelError, undefined);
+  assert.ok(seen.length >= 1);
+  const kept = new Set(e.partial.generations.map((g) => g.id));
+  assert.ok(seen.every((id) => kept.has(id)), 'every image delivered is in partial');
+  for (const g of e.partial.generations) {
+    const image = await c.downloadImage(g);
+    assert.equal(image.mimeType, 'image/webp');
+  }
 });

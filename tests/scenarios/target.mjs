@@ -10,6 +10,7 @@ export { horde };
 export const TESTER = 'simtestkey000000000001';
 export const LOW_CONCURRENCY = 'simtestkey000000000002';
 export const POOR = 'simtestkey000000000003';
+export const TRUSTED = 'simtestkey000000000004';
 export const AGENT = 'horde-wasm-scenarios:0:tests';
 
 let nextAddress = 10 + Math.floor(Math.random() * 200);
@@ -22,7 +23,8 @@ let nextAddress = 10 + Math.floor(Math.random() * 200);
 export async function openTarget() {
   const real = process.env.REAL_HORDE_URL;
   let sim = null;
-  if (!real) sim = await startSimulator({ port: 0, speed: 10, seed: 11, quiet: true });
+  // One worker, as the real server's stage has.
+  if (!real) sim = await startSimulator({ port: 0, speed: 10, seed: 11, quiet: true, workers: 1 });
   const pauseFile = process.env.REAL_HORDE_PAUSE_FILE;
   if (real && !pauseFile) throw new Error('REAL_HORDE_PAUSE_FILE must name the real worker\'s pause file');
   return {
@@ -53,7 +55,7 @@ export async function openTarget() {
       else writeFileSync(pauseFile, '');
     },
     resumeWorkers() {
-      if (sim) sim.setConfig({ workers: 4 });
+      if (sim) sim.setConfig({ workers: 1 });
       else if (existsSync(pauseFile)) rmSync(pauseFile);
     },
     async close() {
