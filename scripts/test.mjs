@@ -133,9 +133,11 @@ await stage('conformance', async () => {
   const { startRealHorde } = await import('../tests/realhorde/realhorde.mjs');
   const real = await startRealHorde();
   try {
-    return await run(process.execPath, ['--test', '--test-concurrency=1', 'tests/scenarios/', 'tests/conformance/'], {
+    const r = await run(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=300000', 'tests/scenarios/', 'tests/conformance/'], {
       env: { REAL_HORDE_URL: real.baseUrl, REAL_HORDE_PAUSE_FILE: real.pauseFile },
     });
+    if (r.code !== 0) for (const name of ['server', 'worker']) console.error(`── the end of the real ${name}'s log ──\n${real.logTail(name)}`);
+    return r;
   } finally {
     await real.stop();
   }

@@ -173,7 +173,11 @@ export async function startRealHorde({ log = (m) => console.error(`[realhorde] $
   const runDir = mkdtempSync(join(tmpdir(), 'horde-wasm-realhorde-'));
   chmodSync(runDir, 0o755);
   const children = [];
-  const handle = { runDir, pauseFile: join(runDir, 'worker.pause'), children, stop: () => stopAll(children, runDir, log) };
+  const handle = {
+    runDir, pauseFile: join(runDir, 'worker.pause'), children,
+    /** The last lines of a process's log (`server`, `worker`, `postgres`, …). */
+    logTail: (name, lines = 40) => tail(join(runDir, `${name}.log`), lines),
+  };
   const onExit = () => { for (const c of children) if (c.exitCode === null && c.signalCode === null) try { process.kill(c.pid, 'SIGKILL'); } catch {} };
   process.once('exit', onExit);
   handle.stop = async () => { process.off('exit', onExit); await stopAll(children, runDir, log); };
