@@ -332,6 +332,29 @@ impl<T: FromJs> FromJs for Vec<T> {
     }
 }
 
+/// A pair, from a two-item array as serde reads it.
+impl<A: FromJs, B: FromJs> FromJs for (A, B) {
+    fn from_js(v: JsValue) -> Result<Self, DeError> {
+        if !js::is_array(&v) {
+            return Err(type_error(&v, "an array of two items"));
+        }
+        let len = js::array_length(&v).map_err(unreadable)?;
+        if len != 2 {
+            return Err(DeError::custom_msg(&format!(
+                "invalid length {len}, expected an array of two items"
+            )));
+        }
+        let item = |i: u32| Reflect::get_u32(&v, i).map_err(unreadable);
+        let a = item(0)
+            .and_then(A::from_js)
+            .map_err(|e| e.within_index(0))?;
+        let b = item(1)
+            .and_then(B::from_js)
+            .map_err(|e| e.within_index(1))?;
+        Ok((a, b))
+    }
+}
+
 /// The most items an array may have. No answer of the Horde comes near it (a status has at most
 /// a few dozen generations, the model list a few hundred models), and no request needs it; a
 /// longer array (a sparse one of length 2³² − 1, or millions of items) would hold the module,
