@@ -2,7 +2,8 @@
 // `npm test`: every test of the project, in layers, after installing what the machine lacks.
 //
 //   lint      cargo fmt --check, cargo clippy -D warnings (native and wasm)
-//   native    cargo test: models, validation, pacing, retries… natively (no wasm)
+//   native    cargo test: models, validation, pacing, retries… natively (no wasm), and the
+//             derives of macros/
 //   build     npm run build (pkg/)
 //   sim       the simulator's own tests (node --test sim/test)
 //   wasm-node / wasm-chrome / wasm-worker
@@ -99,8 +100,8 @@ await stage('setup', async () => {
 });
 await stage('lint', async () => {
   for (const [cmd, a] of [
-    ['cargo', ['fmt', '--check']],
-    ['cargo', ['clippy', '--all-targets', '--quiet', '--', '-D', 'warnings']],
+    ['cargo', ['fmt', '--all', '--check']],
+    ['cargo', ['clippy', '--workspace', '--all-targets', '--quiet', '--', '-D', 'warnings']],
     ['cargo', ['clippy', '--all-targets', '--quiet', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']],
   ]) {
     const r = await run(cmd, a);
@@ -108,7 +109,7 @@ await stage('lint', async () => {
   }
   return { code: 0, out: '' };
 });
-await stage('native', () => run('cargo', ['test']));
+await stage('native', () => run('cargo', ['test', '--workspace']));
 await stage('build', async () => {
   await build();
   return { code: 0, out: '' };

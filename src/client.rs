@@ -24,6 +24,7 @@ use crate::requests::{
 };
 use crate::transport::{Call, Transport};
 use crate::validate::validate_request;
+use horde_wasm_macros::{FromJs, ToJs};
 use js_sys::{Function, Object, Promise, Reflect};
 use std::cell::RefCell;
 use std::future::Future;
@@ -34,8 +35,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 /// Options of `new HordeClient(options)`. Every field is optional.
-#[derive(Tsify, Default)]
+#[derive(Tsify, FromJs, ToJs, Default)]
 #[serde(rename_all = "camelCase")]
+#[js(options)]
 pub struct ClientOptions {
     /// The API root. Default `https://aihorde.net/api`; the local simulator is
     /// `http://127.0.0.1:7001/api`. Must be `https://`, except to loopback addresses.
@@ -75,24 +77,14 @@ pub struct ClientOptions {
     pub fetch: Option<Function>,
 }
 
-crate::js_options!(ClientOptions {
-    base_url => "baseUrl",
-    api_key => "apiKey",
-    client_agent => "clientAgent",
-    timeout_ms => "timeoutMs",
-    max_retries => "maxRetries",
-    pacing => "pacing",
-    max_body_bytes => "maxBodyBytes",
-    allow_insecure_http => "allowInsecureHttp",
-    fetch => "fetch",
-});
-
 /// Options of a single call.
-#[derive(Tsify, Default)]
+#[derive(Tsify, FromJs, ToJs, Default)]
 #[serde(rename_all = "camelCase")]
+#[js(options)]
 pub struct RequestOptions {
     /// Aborts the call; it then rejects with `HordeAbortError`.
     #[tsify(optional, type = "AbortSignal")]
+    #[js(read = crate::js_options::signal)]
     pub signal: JsValue,
     /// Overrides the client's `timeoutMs` for this call.
     #[tsify(optional)]
@@ -107,15 +99,8 @@ pub struct RequestOptions {
     pub keepalive: Option<bool>,
 }
 
-crate::js_options!(RequestOptions {
-    signal => "signal" with crate::js_options::signal,
-    timeout_ms => "timeoutMs",
-    max_retries => "maxRetries",
-    keepalive => "keepalive",
-});
-
 /// What the client has sent so far (for diagnostics and benchmarks).
-#[derive(Tsify)]
+#[derive(Tsify, FromJs, ToJs)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientStats {
     /// HTTP attempts sent to the Horde.
@@ -125,12 +110,6 @@ pub struct ClientStats {
     /// 429 answers received.
     pub rate_limited: u32,
 }
-
-crate::js_object!(ClientStats {
-    attempts => "attempts",
-    retries => "retries",
-    rate_limited => "rateLimited",
-});
 
 /// The shared state of a client; cloned into every call's future, so `free()` during a call is
 /// harmless.

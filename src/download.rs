@@ -10,17 +10,20 @@ use crate::models::{image_form, ImageForm, ImageGenerateStatusResponse};
 use crate::requests::ImageGenerateStatusRequest;
 use crate::retry::{retry_delay_ms, should_retry};
 use crate::transport::{too_large, Failure};
+use horde_wasm_macros::{FromJs, ToJs};
 use js_sys::{Object, Reflect, Uint8Array};
 use std::rc::Rc;
 use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 
 /// Options of `downloadImage`.
-#[derive(Tsify, Default)]
+#[derive(Tsify, FromJs, ToJs, Default)]
 #[serde(rename_all = "camelCase")]
+#[js(options)]
 pub struct DownloadOptions {
     /// Aborts the download.
     #[tsify(optional, type = "AbortSignal")]
+    #[js(read = crate::js_options::signal)]
     pub signal: JsValue,
     /// Timeout of each attempt, in milliseconds. Default the client's `timeoutMs`.
     #[tsify(optional)]
@@ -32,13 +35,8 @@ pub struct DownloadOptions {
     pub job_id: Option<String>,
 }
 
-crate::js_options!(DownloadOptions {
-    signal => "signal" with crate::js_options::signal,
-    timeout_ms => "timeoutMs",
-    job_id => "jobId",
-});
-
 /// The generation fields `downloadImage` reads.
+#[derive(FromJs, ToJs)]
 pub struct GenerationRef {
     /// The generation id.
     pub id: String,
@@ -47,12 +45,6 @@ pub struct GenerationRef {
     /// Whether the image was censored.
     pub censored: Option<bool>,
 }
-
-crate::js_object!(GenerationRef {
-    id => "id",
-    img => "img",
-    censored => "censored",
-});
 
 #[wasm_bindgen(typescript_custom_section)]
 const DOWNLOADED_IMAGE: &str = r#"

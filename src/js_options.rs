@@ -8,7 +8,8 @@ use crate::js;
 use crate::jsval::{check_keys, DeError, FromJs};
 use wasm_bindgen::JsValue;
 
-/// An options struct: decodable, with a default, and its list of keys.
+/// An options struct: decodable, with a default, and its list of keys. `#[derive(FromJs)]`
+/// with `#[js(options)]` implements it.
 pub trait Options: FromJs + Default {
     /// The keys it accepts.
     const KEYS: &'static [&'static str];
@@ -34,16 +35,4 @@ pub fn signal(v: JsValue) -> Result<JsValue, DeError> {
     } else {
         Err(DeError::custom_msg("must be an AbortSignal"))
     }
-}
-
-/// Implements [`Options`] (and the conversions) for an options struct.
-#[macro_export]
-#[doc(hidden)]
-macro_rules! js_options {
-    ($ty:ident { $($body:tt)* }) => {
-        $crate::js_object!($ty { $($body)* });
-        impl $crate::js_options::Options for $ty {
-            const KEYS: &'static [&'static str] = <$ty>::KEYS;
-        }
-    };
 }

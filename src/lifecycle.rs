@@ -17,6 +17,7 @@ use crate::requests::{
     DeleteImageGenerateRequest, HordeRequest, HttpMethod, ImageGenerateCheckRequest,
     ImageGenerateStatusRequest,
 };
+use horde_wasm_macros::{FromJs, ToJs};
 use js_sys::Function;
 use std::rc::Rc;
 use tsify::Tsify;
@@ -41,12 +42,14 @@ pub const CANCEL_BUDGET_MS: f64 = 8_000.0;
 const STATUS_SPARE: u32 = 2;
 
 /// Options of `generateImages`. Every field is optional.
-#[derive(Tsify, Default)]
+#[derive(Tsify, FromJs, ToJs, Default)]
 #[serde(rename_all = "camelCase")]
+#[js(options)]
 pub struct GenerateOptions {
     /// Aborts the whole operation: the job is cancelled on the server and the call rejects with
     /// `HordeAbortError`, whose `partial` holds the images finished by then.
     #[tsify(optional, type = "AbortSignal")]
+    #[js(read = crate::js_options::signal)]
     pub signal: JsValue,
     /// Limit for the whole operation, in milliseconds; on expiry the job is cancelled and the
     /// call rejects with `HordeTimeoutError` (with `partial`). Default 20 minutes (60 with
@@ -72,7 +75,7 @@ pub struct GenerateOptions {
 }
 
 /// The progress of a `generateImages` call, passed to `onProgress`.
-#[derive(Tsify, Clone, Debug)]
+#[derive(Tsify, FromJs, ToJs, Clone, Debug)]
 #[serde(rename_all = "camelCase")]
 pub struct GenerationProgress {
     /// The request id; absent while the request is not accepted yet.
@@ -106,31 +109,6 @@ pub struct GenerationProgress {
     /// Checks made so far.
     pub checks: u32,
 }
-
-crate::js_options!(GenerateOptions {
-    signal => "signal" with crate::js_options::signal,
-    timeout_ms => "timeoutMs",
-    impossible_timeout_ms => "impossibleTimeoutMs",
-    on_progress => "onProgress",
-    on_image => "onImage",
-    on_submitted => "onSubmitted",
-});
-
-crate::js_object!(GenerationProgress {
-    job_id => "jobId",
-    phase => "phase",
-    requested => "requested",
-    finished => "finished",
-    processing => "processing",
-    waiting => "waiting",
-    restarted => "restarted",
-    queue_position => "queuePosition",
-    wait_time => "waitTime",
-    kudos => "kudos",
-    is_possible => "isPossible",
-    elapsed_ms => "elapsedMs",
-    checks => "checks",
-});
 
 /// How the wait ended.
 enum Stop {

@@ -6,25 +6,27 @@ use crate::decode::decode_js;
 use crate::error::Error;
 use crate::jsval::{FromJs, ToJs};
 use crate::models::{merge_generations, ImageGeneration};
+use horde_wasm_macros::{FromJs, ToJs};
 use wasm_bindgen::prelude::*;
 
 /// A generation read for its id only, under the same empty-id rule as [`ImageGeneration`]
 /// (an empty id is a fresh random one, equal to no other).
+#[derive(FromJs, ToJs)]
 struct IdOnly {
+    #[js(read = crate::models::generation_id_js)]
     id: String,
 }
-crate::js_object!(IdOnly { id => "id" with crate::models::generation_id_js });
 
+#[derive(FromJs, ToJs)]
 struct GenerationIds {
     generations: Option<Vec<IdOnly>>,
 }
-crate::js_object!(GenerationIds { generations => "generations" });
 
+#[derive(FromJs, ToJs)]
 struct Flags {
     done: bool,
     is_possible: bool,
 }
-crate::js_object!(Flags { done => "done", is_possible => "is_possible" });
 
 fn arg<T: FromJs>(argument: &str, value: &JsValue) -> Result<T, JsValue> {
     if !value.is_object() {

@@ -5,6 +5,7 @@ use crate::config::Settings;
 use crate::decode::{DecodeError, BODY_PATH};
 use crate::error::{ApiError, Cause, Error};
 use crate::js;
+use crate::jsval::FromJs;
 use crate::models::ErrorBody;
 use crate::pacing::{limit_key, Limiter, Route};
 use crate::requests::HttpMethod;
@@ -301,7 +302,7 @@ impl Transport {
         if (200..300).contains(&status) {
             return parsed.ok_or_else(|| not_json(format!("{} characters", text.length())));
         }
-        let body = parsed.map(|v| error_body(&v)).unwrap_or_default();
+        let body = parsed.map(error_body).unwrap_or_default();
         // The Horde echoes the key in some messages ("User with api_key '…' not found").
         let key = self.settings.api_key.expose();
         let message = match body.message {
@@ -385,37 +386,9 @@ fn content_type_note(response: &JsValue) -> String {
 }
 
 /// Reads a Horde error body (`{message, rc, errors}`) leniently: whatever is not of the
-/// expected type is ignored (the native twin is [`ErrorBody`]'s `Deserialize`).
-fn error_body(v: &JsValue) -> ErrorBody {
-    let text = |k: &str| {
-        Reflect::get(v, &JsValue::from_str(k))
-            .ok()
-            .and_then(|x| x.as_string())
-    };
-    let errors = Reflect::get(v, &JsValue::from_str("errors"))
-        .ok()
-        .filter(|e| e.is_object() && !js_sys::Array::is_array(e))
-        .map(|e| {
-            js_sys::Object::entries(e.unchecked_ref())
-                .iter()
-                .map(|pair| {
-                    let pair: js_sys::Array = pair.unchecked_into();
-                    let text = pair
-                        .get(1)
-                        .as_string()
-                        .unwrap_or_else(|| "(not a string)".to_owned());
-                    (pair.get(0).as_string().unwrap_or_default(), text)
-                })
-                .collect()
-        });
-    if !v.is_object() {
-        return ErrorBody::default();
-    }
-    ErrorBody {
-        message: text("message"),
-        rc: text("rc"),
-        errors,
-    }
+/// expected type is ignored, and a body that is not an object reads as empty.
+fn error_body(v: JsValue) -> ErrorBody {
+    ErrorBody::from_js(v).unwrap_or_default()
 }
 
 /// `text` with every occurrence of the secret replaced by `[redacted]`.

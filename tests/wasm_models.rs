@@ -1,6 +1,7 @@
 //! In WebAssembly the models are read by the compact `FromJs` converters, not by serde (for the
-//! module's size). This checks that both read every fixture identically, and that each
-//! converter's keys are the TypeScript declaration's fields, so the two cannot drift apart.
+//! module's size); their derives take the wire names from the same serde attributes. This checks
+//! that both read every fixture identically, that every field reads and writes its own key, and
+//! that each converter's keys are the TypeScript declaration's fields.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -75,6 +76,162 @@ fn both_decoders_fail_on_the_same_field() {
     assert_eq!(b.path(), "generations[0].seed");
 }
 
+/// Each field reads and writes its own key. The two decoders share the wire names, so a
+/// definition that swapped two of them (`width` read from `height`) would pass the comparison
+/// above; here every value is distinct and checked against the field that must hold it.
+fn read<T: FromJs>(json: &str) -> T {
+    T::from_js(parse(json)).unwrap_or_else(|e| panic!("FromJs: {e}"))
+}
+
+#[wasm_bindgen_test]
+fn every_field_reads_and_writes_its_own_key() {
+    let body = r#"{"prompt":"p###n","params":{"sampler_name":"k_lms","cfg_scale":6.5,"denoising_strength":0.25,
+        "hires_fix_denoising_strength":0.5,"height":576,"width":1024,"steps":20,"n":3,"seed":"s","seed_variation":7,
+        "karras":true,"tiling":false,"hires_fix":true,"clip_skip":2,"facefixer_strength":0.75,"control_type":"canny",
+        "image_is_control":false,"return_control_map":true,"transparent":false,"workflow":"qr_code",
+        "loras":[{"name":"l","model":0.125,"clip":0.375,"inject_trigger":"t"}],
+        "tis":[{"name":"ti","inject_ti":"prompt","strength":0.625}]},
+        "models":["m"],"nsfw":true,"censor_nsfw":false,"trusted_workers":true,"validated_backends":false,
+        "slow_workers":true,"extra_slow_workers":false,"workers":["w"],"worker_blacklist":true,
+        "source_image":"src","source_processing":"inpainting","source_mask":"mask","proxied_account":"pa",
+        "webhook":"https://example.org/hook","style":"st"}"#;
+    let r: ImageGenerateAsyncRequest = read(body);
+    let p = r.params.as_ref().unwrap();
+    assert_eq!((p.width, p.height), (Some(1024), Some(576)));
+    assert_eq!(
+        (p.steps, p.n, p.clip_skip, p.seed_variation),
+        (Some(20), Some(3), Some(2), Some(7))
+    );
+    assert_eq!(
+        (
+            p.cfg_scale,
+            p.denoising_strength,
+            p.hires_fix_denoising_strength,
+            p.facefixer_strength
+        ),
+        (Some(6.5), Some(0.25), Some(0.5), Some(0.75))
+    );
+    assert_eq!(
+        (
+            p.karras,
+            p.tiling,
+            p.hires_fix,
+            p.image_is_control,
+            p.return_control_map,
+            p.transparent
+        ),
+        (
+            Some(true),
+            Some(false),
+            Some(true),
+            Some(false),
+            Some(true),
+            Some(false)
+        )
+    );
+    let l = &p.loras.as_ref().unwrap()[0];
+    assert_eq!(
+        (l.model, l.clip, l.inject_trigger.as_deref()),
+        (Some(0.125), Some(0.375), Some("t"))
+    );
+    assert_eq!(p.tis.as_ref().unwrap()[0].strength, Some(0.625));
+    assert_eq!(
+        (
+            r.nsfw,
+            r.censor_nsfw,
+            r.trusted_workers,
+            r.validated_backends
+        ),
+        (Some(true), Some(false), Some(true), Some(false))
+    );
+    assert_eq!(
+        (r.slow_workers, r.extra_slow_workers, r.worker_blacklist),
+        (Some(true), Some(false), Some(true))
+    );
+    assert_eq!(
+        (
+            r.source_image.as_ref().map(String::from),
+            r.source_mask.as_ref().map(String::from)
+        ),
+        (Some("src".to_owned()), Some("mask".to_owned()))
+    );
+    assert_eq!(
+        (
+            r.proxied_account.as_deref(),
+            r.style.as_deref(),
+            r.webhook.as_deref()
+        ),
+        (Some("pa"), Some("st"), Some("https://example.org/hook"))
+    );
+    // Written back under the same keys.
+    let written = text(&r.to_js());
+    for pair in [
+        r#""height":576"#,
+        r#""width":1024"#,
+        r#""source_mask":"mask""#,
+        r#""style":"st""#,
+    ] {
+        assert!(written.contains(pair), "{pair} in {written}");
+    }
+
+    let c: ImageGenerateCheckResponse = read(
+        r#"{"finished":1,"processing":2,"restarted":3,"waiting":4,"done":true,"faulted":false,
+        "wait_time":5,"queue_position":6,"kudos":7.5,"is_possible":true}"#,
+    );
+    assert_eq!(
+        (
+            c.finished,
+            c.processing,
+            c.restarted,
+            c.waiting,
+            c.wait_time,
+            c.queue_position,
+            c.kudos
+        ),
+        (1, 2, 3, 4, 5, 6, 7.5)
+    );
+    assert_eq!((c.done, c.faulted, c.is_possible), (true, false, true));
+
+    let g: ImageGeneration = read(
+        r#"{"id":"i","img":"u","seed":"s","censored":false,"model":"m","state":"ok","worker_id":"wi",
+        "worker_name":"wn","gen_metadata":[{"type":"lora","value":"see_ref","ref":"r"}]}"#,
+    );
+    assert_eq!(
+        (
+            g.id.as_str(),
+            g.seed.as_str(),
+            g.model.as_str(),
+            g.worker_id.as_str(),
+            g.worker_name.as_str()
+        ),
+        ("i", "s", "m", "wi", "wn")
+    );
+    let m = &g.metadata()[0];
+    assert_eq!(
+        (&m.r#type, &m.value, m.r#ref.as_deref()),
+        (&GenMetadataType::Lora, &GenMetadataValue::SeeRef, Some("r"))
+    );
+
+    // An options struct: camelCase keys.
+    let o: horde_wasm::client::ClientOptions = read(
+        r#"{"baseUrl":"b","apiKey":"k","clientAgent":"a","timeoutMs":1000,"maxRetries":3,"maxBodyBytes":2000,
+        "pacing":true,"allowInsecureHttp":false}"#,
+    );
+    assert_eq!(
+        (
+            o.base_url.as_deref(),
+            o.api_key.as_deref(),
+            o.client_agent.as_deref()
+        ),
+        (Some("b"), Some("k"), Some("a"))
+    );
+    assert_eq!(
+        (o.timeout_ms, o.max_retries, o.max_body_bytes),
+        (Some(1000.0), Some(3), Some(2000.0))
+    );
+    assert_eq!((o.pacing, o.allow_insecure_http), (Some(true), Some(false)));
+}
+
 /// The field names of an interface declaration.
 fn decl_fields(decl: &str) -> Vec<String> {
     decl.lines()
@@ -88,6 +245,8 @@ fn decl_fields(decl: &str) -> Vec<String> {
         .collect()
 }
 
+/// The converters' keys against tsify's fields: the two read the same serde attributes
+/// (`rename_all`, `rename`) through separate code.
 fn keys_match<T: Tsify>(keys: &[&str]) {
     let mut a: Vec<String> = decl_fields(T::DECL);
     let mut b: Vec<String> = keys.iter().map(|k| k.to_string()).collect();

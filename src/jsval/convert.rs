@@ -1,12 +1,14 @@
 //! [`FromJs`] and [`ToJs`]: the compact converters between JavaScript values and this crate's
-//! models that the wasm build uses. [`js_object!`](crate::js_object) implements both for a
-//! struct from its list of fields.
+//! models that the wasm build uses. `#[derive(FromJs, ToJs)]` (the `horde-wasm-macros` crate)
+//! implements them for a struct, with the wire names of its serde attributes: one [`field`] or
+//! [`field_with`] call per field to read it, one [`put`] per field to write it.
 //!
 //! Why not serde here: serde's derived visitors, instantiated for a JavaScript deserializer,
 //! cost about 30 bytes of module per field and kilobytes per struct (the request model alone
 //! was 32 KB), and the bundle has a 50 KB target. These converters cost a call per field. The
-//! serde derives stay for native code and the TypeScript declarations (tsify reads them); a
-//! wasm test decodes the same fixtures both ways and checks that they agree.
+//! serde derives stay for native code and the TypeScript declarations (tsify reads them), and
+//! the derives here read the same attributes; a wasm test decodes the same fixtures both ways
+//! and checks that they agree.
 
 use super::de::{describe, DeError};
 use super::key;
@@ -330,6 +332,29 @@ impl<T: FromJs> FromJs for Vec<T> {
     }
 }
 
+/// A pair, from a two-item array as serde reads it.
+impl<A: FromJs, B: FromJs> FromJs for (A, B) {
+    fn from_js(v: JsValue) -> Result<Self, DeError> {
+        if !js::is_array(&v) {
+            return Err(type_error(&v, "an array of two items"));
+        }
+        let len = js::array_length(&v).map_err(unreadable)?;
+        if len != 2 {
+            return Err(DeError::custom_msg(&format!(
+                "invalid length {len}, expected an array of two items"
+            )));
+        }
+        let item = |i: u32| Reflect::get_u32(&v, i).map_err(unreadable);
+        let a = item(0)
+            .and_then(A::from_js)
+            .map_err(|e| e.within_index(0))?;
+        let b = item(1)
+            .and_then(B::from_js)
+            .map_err(|e| e.within_index(1))?;
+        Ok((a, b))
+    }
+}
+
 /// The most items an array may have. No answer of the Horde comes near it (a status has at most
 /// a few dozen generations, the model list a few hundred models), and no request needs it; a
 /// longer array (a sparse one of length 2³² − 1, or millions of items) would hold the module,
@@ -386,49 +411,4 @@ impl<T: ToJs> ToJs for crate::models::OrDefault<T> {
     fn to_js(&self) -> JsValue {
         self.0.to_js()
     }
-}
-
-/// Implements [`FromJs`] and [`ToJs`] for a struct from its fields and their wire names, and
-/// `KEYS`, the wire names. `field => "wire"` reads with `FromJs`; `field => "wire" with f`
-/// reads with `f`. Every field must be listed: the conversions build and destructure the
-/// struct exhaustively, so a field added to the struct and not here does not compile.
-#[macro_export]
-#[doc(hidden)]
-macro_rules! js_object {
-    ($ty:ident { $( $field:ident => $wire:literal $(with $read:path)? ),* $(,)? }) => {
-        impl $ty {
-            /// The wire names of the fields.
-            #[allow(dead_code)]
-            pub const KEYS: &'static [&'static str] = &[$($wire),*];
-        }
-
-        impl $crate::jsval::FromJs for $ty {
-            fn from_js(v: ::wasm_bindgen::JsValue) -> Result<Self, $crate::jsval::DeError> {
-                let o = $crate::jsval::object(v)?;
-                let mut failed: Option<$crate::jsval::DeError> = None;
-                let r = $ty {
-                    $( $field: $crate::js_object!(@read o, failed, $wire $(, $read)?), )*
-                };
-                match failed {
-                    None => Ok(r),
-                    Some(e) => Err(e),
-                }
-            }
-        }
-
-        impl $crate::jsval::ToJs for $ty {
-            fn to_js(&self) -> ::wasm_bindgen::JsValue {
-                let $ty { $($field),* } = self;
-                let o = ::js_sys::Object::new();
-                $( $crate::jsval::put(&o, $wire, $field); )*
-                o.into()
-            }
-        }
-    };
-    (@read $o:ident, $failed:ident, $wire:literal) => {
-        $crate::jsval::field(&$o, $wire, &mut $failed)
-    };
-    (@read $o:ident, $failed:ident, $wire:literal, $read:path) => {
-        $crate::jsval::field_with(&$o, $wire, $read, &mut $failed)
-    };
 }

@@ -1,11 +1,12 @@
 //! The auxiliary endpoints a frontend needs: heartbeat, the models list, find_user.
 
 use crate::open_enum;
+use horde_wasm_macros::{FromJs, ToJs};
 use serde::{Deserialize, Serialize};
 use tsify::Tsify;
 
 /// `GET /v2/status/heartbeat`.
-#[derive(Tsify, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, PartialEq)]
 pub struct HeartbeatResponse {
     /// `OK`, `OVERLOADED` or `DOWN`.
     pub message: String,
@@ -40,7 +41,7 @@ open_enum! {
 }
 
 /// One model some worker currently serves (`ActiveModel`).
-#[derive(Tsify, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, PartialEq)]
 pub struct ActiveModel {
     /// The model's name, as used in `models`.
     pub name: String,
@@ -61,7 +62,8 @@ pub struct ActiveModel {
 }
 
 /// Filters of `listModels`.
-#[derive(Tsify, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, Default, PartialEq)]
+#[js(options)]
 pub struct ModelsQuery {
     /// `image` (default) or `text`.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
@@ -82,7 +84,7 @@ pub struct ModelsQuery {
 }
 
 /// The user behind an API key (`UserDetails`; the fields a client needs, others are ignored).
-#[derive(Tsify, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, PartialEq)]
 pub struct UserDetails {
     /// `alias#id`; a shared key adds ` (Shared Key: <name>)`.
     pub username: String,
@@ -107,43 +109,3 @@ pub struct UserDetails {
     #[tsify(optional)]
     pub worker_count: Option<f64>,
 }
-
-#[cfg(target_arch = "wasm32")]
-crate::js_object!(HeartbeatResponse {
-    message => "message",
-    version => "version",
-    queue => "queue",
-    threads => "threads",
-    active_count => "active_count",
-    db_connection => "db_connection",
-});
-
-#[cfg(target_arch = "wasm32")]
-crate::js_object!(ActiveModel {
-    name => "name",
-    count => "count",
-    performance => "performance",
-    queued => "queued",
-    jobs => "jobs",
-    eta => "eta",
-    r#type => "type",
-});
-
-#[cfg(target_arch = "wasm32")]
-crate::js_options!(ModelsQuery {
-    r#type => "type",
-    min_count => "min_count",
-    max_count => "max_count",
-    model_state => "model_state",
-});
-
-#[cfg(target_arch = "wasm32")]
-crate::js_object!(UserDetails {
-    username => "username",
-    id => "id",
-    kudos => "kudos",
-    concurrency => "concurrency",
-    trusted => "trusted",
-    pseudonymous => "pseudonymous",
-    worker_count => "worker_count",
-});

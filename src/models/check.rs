@@ -1,6 +1,7 @@
 //! The check response (`RequestStatusCheck`): the progress of a request without its images.
 
 use super::progress::with_progress_fields;
+use horde_wasm_macros::{FromJs, ToJs};
 use serde::{Deserialize, Serialize};
 use tsify::Tsify;
 
@@ -10,13 +11,10 @@ with_progress_fields! {
     ///
     /// v2 API model: `RequestStatusCheck`. Cheap to call (10 per second per request id, cached
     /// for one second by the server): poll this, and fetch the status once `done` is `true`.
-    #[derive(Tsify, Serialize, Deserialize, Clone, Debug, PartialEq)]
+    #[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, PartialEq)]
     pub struct ImageGenerateCheckResponse {
     }
 }
-
-#[cfg(target_arch = "wasm32")]
-crate::js_object!(ImageGenerateCheckResponse { finished => "finished", processing => "processing", restarted => "restarted", waiting => "waiting", done => "done", faulted => "faulted", wait_time => "wait_time", queue_position => "queue_position", kudos => "kudos", is_possible => "is_possible" });
 
 impl ImageGenerateCheckResponse {
     /// The v2 API model name, as horde_sdk's `get_api_model_name`.

@@ -1,22 +1,26 @@
 //! The body of an error answer: `RequestError` (`{message, rc}`) or a validation error
 //! (`{message, errors}`), read leniently because gateways and proxies answer with anything.
 
+use horde_wasm_macros::FromJs;
 use serde::de::{Deserializer, IgnoredAny};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// What an error body said. Every field is optional: a 429 from the rate limiter has no `rc`,
 /// a validation 400 has `errors` and no `rc`, and a gateway's body may be anything.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, FromJs)]
 pub struct ErrorBody {
     /// The human-readable message.
     #[serde(default, deserialize_with = "lenient_string")]
+    #[js(read = lenient_string_js)]
     pub message: Option<String>,
     /// The return code, an open set (`MissingPrompt`, `TooManyPrompts`, …; some end in a dot).
     #[serde(default, deserialize_with = "lenient_string")]
+    #[js(read = lenient_string_js)]
     pub rc: Option<String>,
     /// Validation errors: (field path, text), sorted by path.
     #[serde(default, deserialize_with = "lenient_map")]
+    #[js(read = lenient_map_js)]
     pub errors: Option<Vec<(String, String)>>,
 }
 
@@ -51,6 +55,38 @@ fn lenient_map<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<(String, St
             .map(|(k, v)| (k, v.ok().unwrap_or_else(|| "(not a string)".to_owned())))
             .collect()
     }))
+}
+
+/// [`lenient_string`] for a JavaScript value.
+#[cfg(target_arch = "wasm32")]
+fn lenient_string_js(v: wasm_bindgen::JsValue) -> Result<Option<String>, crate::jsval::DeError> {
+    Ok(v.as_string())
+}
+
+/// [`lenient_map`] for a JavaScript value, in the object's key order (`lenient_map` sorts by
+/// key).
+#[cfg(target_arch = "wasm32")]
+fn lenient_map_js(
+    v: wasm_bindgen::JsValue,
+) -> Result<Option<Vec<(String, String)>>, crate::jsval::DeError> {
+    use wasm_bindgen::JsCast;
+    if !v.is_object() || js_sys::Array::is_array(&v) {
+        return Ok(None);
+    }
+    let entries = js_sys::Object::entries(v.unchecked_ref());
+    Ok(Some(
+        entries
+            .iter()
+            .map(|pair| {
+                let pair: js_sys::Array = pair.unchecked_into();
+                let text = pair
+                    .get(1)
+                    .as_string()
+                    .unwrap_or_else(|| "(not a string)".to_owned());
+                (pair.get(0).as_string().unwrap_or_default(), text)
+            })
+            .collect(),
+    ))
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

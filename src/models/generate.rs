@@ -6,6 +6,7 @@ use super::any_json::AnyJson;
 use super::image_data::ImageData;
 use super::OrDefault;
 use crate::open_enum;
+use horde_wasm_macros::{FromJs, ToJs};
 use serde::{Deserialize, Serialize};
 #[cfg(not(target_arch = "wasm32"))]
 use std::collections::BTreeMap;
@@ -185,7 +186,7 @@ open_enum! {
 }
 
 /// A LoRA to apply (`ModelPayloadLorasStable`). At most 5 per request; +3 kudos each.
-#[derive(Tsify, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, PartialEq)]
 pub struct Lora {
     /// The CivitAI name or id (1–255 characters); with `is_version`, a version id (digits).
     pub name: String,
@@ -208,7 +209,7 @@ pub struct Lora {
 }
 
 /// A textual inversion to apply (`ModelPayloadTextualInversionsStable`). At most 20.
-#[derive(Tsify, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, PartialEq)]
 pub struct TextualInversion {
     /// The CivitAI name or id (1–255 characters).
     pub name: String,
@@ -223,7 +224,7 @@ pub struct TextualInversion {
 }
 
 /// An extra source image for `remix` (`ExtraSourceImage`). At most 5; +5 kudos each.
-#[derive(Tsify, Serialize, Deserialize, Clone, Debug)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug)]
 pub struct ExtraSourceImage {
     /// Base64 WebP, or an http(s) URL.
     #[cfg_attr(target_arch = "wasm32", serde(with = "crate::jsval::preserve"))]
@@ -236,7 +237,7 @@ pub struct ExtraSourceImage {
 }
 
 /// An extra text for the `qr_code` workflow.
-#[derive(Tsify, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, PartialEq)]
 pub struct ExtraText {
     /// The text (at least 1 character).
     pub text: String,
@@ -247,7 +248,7 @@ pub struct ExtraText {
 /// The generation parameters (`ModelGenerationInputStable`). Every field is optional; the SDK
 /// always sends `width`, `height`, `n`, `cfg_scale` and `karras` (the last two because the
 /// server's defaults, 5.0 and `true`, differ from the documented ones).
-#[derive(Tsify, Serialize, Deserialize, Clone, Debug, Default)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, Default)]
 pub struct ImageGenerationParams {
     /// The sampler. Server default `k_euler_a`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -342,6 +343,8 @@ pub struct ImageGenerationParams {
     #[cfg(not(target_arch = "wasm32"))]
     pub special: Option<BTreeMap<String, AnyJson>>,
     /// Free-form options for special users only (passed through as given).
+    // The FromJs derive reads it with `Object`'s `FromJs` (any object but an array or a
+    // function), serde's `preserve_opt` with `instanceof Object`.
     #[serde(
         default,
         with = "crate::jsval::preserve_opt",
@@ -373,7 +376,7 @@ pub struct ImageGenerationParams {
 /// `stable_diffusion`), `nsfw: false`, `censor_nsfw: true` unless `nsfw` is true,
 /// `validated_backends: true`, `params.cfg_scale: 7.5`, `params.karras: true`; and
 /// `params.width`/`height` 512, `params.n` 1. Every other field is sent only if set.
-#[derive(Tsify, Serialize, Deserialize, Clone, Debug, Default)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, Default)]
 pub struct ImageGenerateAsyncRequest {
     /// The prompt (at least 1 character). `positive###negative` separates a negative prompt.
     pub prompt: String,
@@ -532,7 +535,7 @@ impl ImageGenerateAsyncRequest {
 }
 
 /// A warning in the submit answer (`RequestSingleWarning`).
-#[derive(Tsify, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, PartialEq)]
 pub struct RequestSingleWarning {
     /// The warning's code (`NoAvailableWorker`, `StepsTooMany`, …; an open set).
     pub code: WarningCode,
@@ -541,7 +544,7 @@ pub struct RequestSingleWarning {
 }
 
 /// The answer to a submit (`RequestAsync`, HTTP 202).
-#[derive(Tsify, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, PartialEq)]
 pub struct ImageGenerateAsyncResponse {
     /// The request id, for check, status and cancel.
     pub id: String,
@@ -564,114 +567,10 @@ impl ImageGenerateAsyncResponse {
 }
 
 /// The answer to a dry run (HTTP 200): the estimated total kudos cost.
-#[derive(Tsify, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, PartialEq)]
 pub struct ImageGenerateDryRunResponse {
     /// Estimated total cost for all `n` images, model multipliers included, plus the 1-kudos tax.
     /// The server prices the family of the *first* listed model, and SDXL (×2) when `models`
     /// is empty (the SDK default: any model), so name the model for an exact figure.
     pub kudos: f64,
 }
-
-#[cfg(target_arch = "wasm32")]
-crate::js_object!(Lora {
-    name => "name",
-    model => "model",
-    clip => "clip",
-    inject_trigger => "inject_trigger",
-    is_version => "is_version",
-});
-
-#[cfg(target_arch = "wasm32")]
-crate::js_object!(TextualInversion {
-    name => "name",
-    inject_ti => "inject_ti",
-    strength => "strength",
-});
-
-#[cfg(target_arch = "wasm32")]
-crate::js_object!(ExtraSourceImage {
-    image => "image",
-    strength => "strength",
-});
-
-#[cfg(target_arch = "wasm32")]
-crate::js_object!(ExtraText {
-    text => "text",
-    reference => "reference",
-});
-
-#[cfg(target_arch = "wasm32")]
-crate::js_object!(ImageGenerationParams {
-    sampler_name => "sampler_name",
-    cfg_scale => "cfg_scale",
-    denoising_strength => "denoising_strength",
-    hires_fix_denoising_strength => "hires_fix_denoising_strength",
-    height => "height",
-    width => "width",
-    steps => "steps",
-    n => "n",
-    seed => "seed",
-    seed_variation => "seed_variation",
-    karras => "karras",
-    tiling => "tiling",
-    hires_fix => "hires_fix",
-    clip_skip => "clip_skip",
-    facefixer_strength => "facefixer_strength",
-    post_processing => "post_processing",
-    control_type => "control_type",
-    image_is_control => "image_is_control",
-    return_control_map => "return_control_map",
-    loras => "loras",
-    tis => "tis",
-    special => "special",
-    workflow => "workflow",
-    transparent => "transparent",
-    extra_texts => "extra_texts",
-});
-
-#[cfg(target_arch = "wasm32")]
-crate::js_object!(ImageGenerateAsyncRequest {
-    prompt => "prompt",
-    params => "params",
-    models => "models",
-    nsfw => "nsfw",
-    censor_nsfw => "censor_nsfw",
-    trusted_workers => "trusted_workers",
-    validated_backends => "validated_backends",
-    slow_workers => "slow_workers",
-    extra_slow_workers => "extra_slow_workers",
-    workers => "workers",
-    worker_blacklist => "worker_blacklist",
-    source_image => "source_image",
-    source_processing => "source_processing",
-    source_mask => "source_mask",
-    extra_source_images => "extra_source_images",
-    r2 => "r2",
-    shared => "shared",
-    replacement_filter => "replacement_filter",
-    dry_run => "dry_run",
-    proxied_account => "proxied_account",
-    disable_batching => "disable_batching",
-    allow_downgrade => "allow_downgrade",
-    webhook => "webhook",
-    style => "style",
-});
-
-#[cfg(target_arch = "wasm32")]
-crate::js_object!(RequestSingleWarning {
-    code => "code",
-    message => "message",
-});
-
-#[cfg(target_arch = "wasm32")]
-crate::js_object!(ImageGenerateAsyncResponse {
-    id => "id",
-    kudos => "kudos",
-    message => "message",
-    warnings => "warnings",
-});
-
-#[cfg(target_arch = "wasm32")]
-crate::js_object!(ImageGenerateDryRunResponse {
-    kudos => "kudos",
-});

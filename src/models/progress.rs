@@ -25,7 +25,8 @@ pub trait JobProgress {
 }
 
 /// Declares a struct whose first fields are the ten `RequestStatusCheck` progress fields,
-/// followed by the given ones, and implements [`JobProgress`] for it.
+/// followed by the given ones, and implements [`JobProgress`] for it. The struct's derives
+/// (serde, tsify, `FromJs`, `ToJs`) see the fields as declared here.
 macro_rules! with_progress_fields {
     (
         $(#[$meta:meta])*

@@ -6,6 +6,7 @@ use super::progress::with_progress_fields;
 use super::OrDefault;
 use crate::ids::random_uuid_v4;
 use crate::open_enum;
+use horde_wasm_macros::{FromJs, ToJs};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -84,7 +85,7 @@ open_enum! {
 /// fell back to a default, such as a LoRA that could not be downloaded or the safety filter.
 ///
 /// v2 API model: `GenerationMetadataStable`. Both enums are open: unknown values are kept.
-#[derive(Tsify, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct GenMetadataEntry {
     /// What this entry is about: `lora`, `ti`, `censorship`, `source_image`, …
     #[serde(rename = "type")]
@@ -121,11 +122,12 @@ pub struct Generation {
 ///
 /// **The empty-id rule**: an empty `id` (which horde_sdk's swagger-made fixtures contain and the
 /// real server never sends) is replaced by a fresh random UUID, with a warning.
-#[derive(Tsify, Serialize, Deserialize, Clone)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone)]
 pub struct ImageGeneration {
     /// The UUID of this generation, distinct from the request id. It is also the name of the
     /// image object (`<id>.webp`).
     #[serde(deserialize_with = "deserialize_generation_id")]
+    #[js(read = generation_id_js)]
     pub id: String,
     /// The image. By default (`r2: true`) an HTTPS download URL, valid for 30 minutes from the
     /// status call that returned it and needing no API key; with `r2: false`, the WebP bytes in
@@ -153,22 +155,6 @@ pub struct ImageGeneration {
     /// The name of the worker that generated this image.
     pub worker_name: String,
 }
-
-#[cfg(target_arch = "wasm32")]
-crate::js_object!(GenMetadataEntry { r#type => "type", value => "value", r#ref => "ref" });
-
-#[cfg(target_arch = "wasm32")]
-crate::js_object!(ImageGeneration {
-    id => "id" with generation_id_js,
-    img => "img",
-    seed => "seed",
-    censored => "censored",
-    gen_metadata => "gen_metadata",
-    model => "model",
-    state => "state",
-    worker_id => "worker_id",
-    worker_name => "worker_name",
-});
 
 /// A generation id read from JavaScript, under the empty-id rule.
 #[cfg(target_arch = "wasm32")]
@@ -271,7 +257,7 @@ with_progress_fields! {
     /// and disagrees with its `__hash__`. Here `==` means "the same set of generation ids" and
     /// the hash is order-independent, so the two agree; the seed's one-sided relation is
     /// [`ImageGenerateStatusResponse::generations_subset_of`].
-    #[derive(Tsify, Serialize, Deserialize, Clone, Debug)]
+    #[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug)]
     pub struct ImageGenerateStatusResponse {
         /// The finished images (never queued or processing ones), in no guaranteed order. Empty
         /// until the first image finishes. The server's `finished` counts them.
@@ -282,9 +268,6 @@ with_progress_fields! {
         pub shared: OrDefault<bool>,
     }
 }
-
-#[cfg(target_arch = "wasm32")]
-crate::js_object!(ImageGenerateStatusResponse { finished => "finished", processing => "processing", restarted => "restarted", waiting => "waiting", done => "done", faulted => "faulted", wait_time => "wait_time", queue_position => "queue_position", kudos => "kudos", is_possible => "is_possible", generations => "generations", shared => "shared" });
 
 impl ImageGenerateStatusResponse {
     /// The v2 API model name, as horde_sdk's `get_api_model_name`.
