@@ -2,7 +2,7 @@
 // reference, built-in API keys and the simulated worker fleet.
 
 import { readFileSync } from 'node:fs';
-import { Rng } from './util.mjs';
+import { Rng, closeMatches } from './util.mjs';
 
 export const HORDE_VERSION = '5.1.5';
 export const HORDE_TITLE = 'AI Horde';
@@ -150,4 +150,45 @@ export function makeWorker(seed, index) {
     nextPoll: null,
     retiring: false,
   };
+}
+
+// ---------------------------------------------------------------------------
+// flask-restx answers every 404 raised inside an API route with a suggestion
+// appended when the requested path resembles registered rules
+// (Api._help_on_404: difflib.get_close_matches over the app's URL map, each
+// rule's '<...>' part removed). These are the real server's rules, in
+// registration order (HORDE_TEST_APIKEYS on, as the reference server runs).
+export const FLASK_RULES = [
+  '/static/<path:filename>', '/api/swagger.json', '/api/', '/api/', '/swaggerui/<path:filename>',
+  '/api/v2/generate/async', '/api/v2/generate/status/<string:id>', '/api/v2/generate/check/<string:id>',
+  '/api/v2/generate/rate/<string:id>', '/api/v2/generate/pop', '/api/v2/generate/submit', '/api/v2/styles/image',
+  '/api/v2/styles/image/<string:style_id>', '/api/v2/styles/image_by_name/<string:style_name>',
+  '/api/v2/styles/image/<string:style_id>/example',
+  '/api/v2/styles/image/<string:style_id>/example/<string:example_id>', '/api/v2/generate/text/async',
+  '/api/v2/generate/text/status/<string:id>', '/api/v2/generate/text/pop', '/api/v2/generate/text/submit',
+  '/api/v2/styles/text', '/api/v2/styles/text/<string:style_id>', '/api/v2/styles/text_by_name/<string:style_name>',
+  '/api/v2/collections', '/api/v2/collections/<string:collection_id>',
+  '/api/v2/collection_by_name/<string:collection_name>', '/api/v2/users', '/api/v2/users/<string:user_id>',
+  '/api/v2/find_user', '/api/v2/sharedkeys', '/api/v2/sharedkeys/<string:sharedkey_id>', '/api/v2/workers',
+  '/api/v2/workers/<string:worker_id>', '/api/v2/workers/messages', '/api/v2/workers/messages/<string:message_id>',
+  '/api/v2/workers/name/<string:worker_name>', '/api/v2/kudos/transfer', '/api/v2/kudos/award',
+  '/api/v2/status/modes', '/api/v2/status/performance', '/api/v2/status/models',
+  '/api/v2/status/models/<string:model_name>', '/api/v2/status/news', '/api/v2/status/heartbeat', '/api/v2/teams',
+  '/api/v2/teams/<string:team_id>', '/api/v2/operations/ipaddr', '/api/v2/operations/ipaddr/<string:ipaddr>',
+  '/api/v2/operations/block_worker_ipaddr/<string:worker_id>', '/api/v2/interrogate/async',
+  '/api/v2/interrogate/status/<string:id>', '/api/v2/interrogate/pop', '/api/v2/interrogate/submit',
+  '/api/v2/filters', '/api/v2/filters/regex', '/api/v2/filters/<string:filter_id>', '/api/v2/stats/img/totals',
+  '/api/v2/stats/img/models', '/api/v2/stats/text/totals', '/api/v2/stats/text/models', '/api/v2/documents/terms',
+  '/api/v2/documents/privacy', '/api/v2/documents/sponsors', '/', '/sponsors', '/register', '/api/v2/dev/test-user',
+  '/transfer', '/google/<return_to>', '/discord/<return_to>', '/github/<return_to>', '/finish_dance', '/privacy',
+  '/terms', '/assets/<filename>', '/.well-known/serviceinfo', '/google/google', '/google/google/authorized',
+  '/discord/discord', '/discord/discord/authorized', '/github/github', '/github/github/authorized',
+];
+const RULE_BY_KEY = new Map(FLASK_RULES.map((r) => [r.replace(/<.*>/, ''), r])); // a later rule wins, as in dict()
+
+export function notFoundHelp(message, path) {
+  const matches = closeMatches(path, [...RULE_BY_KEY.keys()]);
+  if (!matches.length) return message;
+  return `${message ? message.replace(/\.+$/, '') + '. ' : ''}You have requested this URI [${path}] but did you mean `
+    + `${matches.map((m) => RULE_BY_KEY.get(m)).join(' or ')} ?`;
 }

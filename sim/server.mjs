@@ -13,7 +13,7 @@ import { HordeError, BAD_REQUEST_GENERIC } from './validate.mjs';
 import { FixedWindowLimiter, SECOND, MINUTE, limitText } from './ratelimit.mjs';
 import { FaultRegistry, FaultError, PRE_FAULTS } from './faults.mjs';
 import { pyDumps, PyFloat, sha256hex } from './util.mjs';
-import { ANON_KEY, HORDE_VERSION, isKnownModel } from './catalog.mjs';
+import { ANON_KEY, HORDE_VERSION, isKnownModel, notFoundHelp } from './catalog.mjs';
 
 const API_CORS = {
   'Access-Control-Allow-Origin': '*',
@@ -104,6 +104,7 @@ export class Simulator {
     this.state = new HordeState({
       ...cfg,
       keys: opts.keys,
+      queueCacheMs: opts.queueCacheMs ?? 1000,
       onDone: (req) => { this.stats.doneAt[req.id] = req.doneReal; },
       onTrusted: (ip) => { this.whitelist.set(ip, Date.now() + 86400000); },
     });
@@ -276,7 +277,12 @@ export class Simulator {
       }
     }
     const mask = parseMask(ctx.req.headers['x-fields']);
-    const reply = (status, obj, extra = {}) => { this.sendJson(ctx, status, obj, { ...rlHeaders, ...extra }, post); this.state.schedule(); };
+    const reply = (status, obj, extra = {}) => {
+      // flask-restx appends its "did you mean" help to the 404s its routes raise
+      if (status === 404 && obj && typeof obj.message === 'string') obj = { ...obj, message: notFoundHelp(obj.message, safeDecode(url.pathname)) };
+      this.sendJson(ctx, status, obj, { ...rlHeaders, ...extra }, post);
+      this.state.schedule();
+    };
     const id = match[1] !== undefined ? safeDecode(match[1]) : null;
     try {
       switch (route.name) {

@@ -50,6 +50,19 @@ export const DEFAULT_CONFIG = {
 export const IMAGE_KINDS = ['pattern', 'noise'];
 const POLL_MS = 1000; // idle workers poll once per simulated second
 const BATCH_BUDGET = 4 * 512 * 512 * 30; // things a worker takes in one pop
+const CLEANUP_MS = 60000; // the server's waiting-prompt cleaner runs every 60 s
+const FAULTED_JOBS_LIMIT = 2; // the cleaner faults a request with more faulted images than this
+const SLOW_EXTRA_MS = 20000; // "slowme" in a prompt: each image takes 20 s more
+// Activation charge: the horde tax (1) plus the 2 kudos the server adds for a
+// style, which it adds to every request (its style_kudos is never None).
+const HORDE_TAX = 3;
+
+// The account floor (User.get_min_kudos): upfront admission keeps this much
+// back, and a charge never takes the balance below it.
+export function minKudos(user) {
+  if (user.id === 0) return -50;
+  return user.pseudonymous ? 14 : 25;
+}
 
 function round2(x) { return Math.round(x * 100) / 100; }
 
@@ -92,6 +105,10 @@ export class HordeState {
     this.origin = opts.origin || 'http://127.0.0.1';
     this.onDone = opts.onDone || (() => {});
     this.onTrusted = opts.onTrusted || (() => {});
+    // queue positions come from a snapshot refreshed once per real second
+    this.queueCacheMs = opts.queueCacheMs ?? 1000;
+    this.queuePhaseReal = Clock.realNow();
+    this.cleanupPhaseSim = this.clock.now();
     this.timer = null;
     this.closed = false;
     this.workers = [];
@@ -109,6 +126,7 @@ export class HordeState {
     this.gens = new Map(); // generation id -> { req, pg }
     this.urls = new Map(); // signature -> { genId, issuedSim, expiresSim }
     this.dryRunCache = new Map();
+    this.queueSnap = null;
     this.seq = 0;
     for (const w of this.workers) { w.busy = null; w.nextPoll = null; }
     this.workers = this.workers.filter((w) => !w.retiring);
@@ -181,6 +199,7 @@ export class HordeState {
       if (!ev || ev.t > now) break;
       if (ev.kind === 'complete') this.completeBatch(ev.w, ev.t);
       else if (ev.kind === 'poll') this.poll(ev.w, ev.t);
+      else if (ev.kind === 'cleanup') this.cleanupPass(ev.t);
       else this.expire(ev.r, ev.t);
     }
   }
@@ -191,7 +210,10 @@ export class HordeState {
       const t = w.busy ? w.busy.until : w.nextPoll;
       if (t !== null && t !== undefined && (!best || t < best.t)) best = { t, kind: w.busy ? 'complete' : 'poll', w };
     }
-    for (const r of this.live) if (!best || r.expirySim < best.t) best = { t: r.expirySim, kind: 'expire', r };
+    for (const r of this.live) {
+      if (!best || r.expirySim < best.t) best = { t: r.expirySim, kind: 'expire', r };
+      if (r.faultDueSim !== null && r.faultDueSim < best.t) best = { t: r.faultDueSim, kind: 'cleanup' };
+    }
     return best;
   }
 
@@ -250,7 +272,8 @@ export class HordeState {
     this.refreshExpiry(req, t);
     const perImage = (req.things / w.speed) * 1000 * speedFactor(pgs[0].model)
       * (1 + 0.15 * (req.params.post_processing || []).length) * (req.params.hires_fix ? 1.5 : 1);
-    const duration = perImage * (1 + 0.75 * (k - 1)) * (0.9 + 0.2 * this.rngFor('jitter', req, pgs[0].n).next());
+    let duration = perImage * (1 + 0.75 * (k - 1)) * (0.9 + 0.2 * this.rngFor('jitter', req, pgs[0].n).next());
+    if (req.slowme) duration += SLOW_EXTRA_MS * k;
     for (const pg of pgs) pg.endSim = t + duration;
     w.busy = { reqId: req.id, pgIds: pgs.map((p) => p.id), until: t + duration };
     w.nextPoll = null;
@@ -293,8 +316,10 @@ export class HordeState {
         const pg = req.pgById.get(id);
         if (!pg || pg.state !== 'processing') continue;
         if (req.expired) { pg.state = 'lost'; continue; }
-        let fail = false;
-        if (req.pendingFailures > 0) { req.pendingFailures--; fail = true; } else if (this.cfg.failureRate > 0 && this.rngFor('fail', req, pg.n).chance(this.cfg.failureRate)) fail = true;
+        // A worker submits the image as faulted: always for a "faultme" prompt,
+        // else for an injected worker-failure or at the random failure rate.
+        let fail = req.faultme;
+        if (!fail && req.pendingFailures > 0) { req.pendingFailures--; fail = true; } else if (!fail && this.cfg.failureRate > 0 && this.rngFor('fail', req, pg.n).chance(this.cfg.failureRate)) fail = true;
         if (fail) this.failProcgen(req, pg, t); else this.deliver(req, pg, t);
       }
       this.updateDone(req, t);
@@ -302,15 +327,38 @@ export class HordeState {
     if (w.retiring) this.removeWorker(w); else w.nextPoll = t;
   }
 
+  // ImageProcessingGeneration.set_generation(state="faulted"): the image is
+  // queued again only while fewer of the request's images than its job count
+  // (n; after a cancel, the images finished by then) have finished or faulted,
+  // this one not counted. A faulted image counts as ended for `done`. The
+  // request's own `faulted` flag is set later, by the cleaner, once more than
+  // 2 of its images have faulted.
   failProcgen(req, pg, t) {
+    const ended = req.procgens.filter((p) => p !== pg && (p.state === 'done' || p.state === 'faulted')).length;
     pg.state = 'faulted';
     pg.endSim = t;
-    this.freeIndexLater(req, pg.index);
-    if (!req.cancelled && !req.faulted && !req.expired) {
+    if (ended < req.jobs && !req.expired) {
+      this.freeIndexLater(req, pg.index);
       req.remaining += 1;
       this.workAvailable(t);
     }
-    if (!req.faulted && req.procgens.filter((p) => p.state === 'faulted').length > 2) req.faulted = true;
+    const faults = req.procgens.filter((p) => p.state === 'faulted').length;
+    if (!req.faulted && faults > FAULTED_JOBS_LIMIT && req.faultDueSim === null) req.faultDueSim = this.nextCleanup(t);
+  }
+
+  // The first run of the cleaner strictly after t (it runs every 60 simulated
+  // seconds from the simulator's start).
+  nextCleanup(t) {
+    return this.cleanupPhaseSim + (Math.floor((t - this.cleanupPhaseSim) / CLEANUP_MS) + 1) * CLEANUP_MS;
+  }
+
+  cleanupPass(t) {
+    for (const r of this.live) {
+      if (r.faultDueSim === null || r.faultDueSim > t) continue;
+      r.faultDueSim = null;
+      r.faulted = true;
+      this.updateDone(r, t);
+    }
   }
 
   freeIndexLater(req, index) { req.freeIndices.push(index); req.freeIndices.sort((a, b) => a - b); }
@@ -328,11 +376,26 @@ export class HordeState {
       for (const name of names.length ? names : ['horde-sim-lora']) pg.meta.push({ type: 'lora', value: 'download_failed', ref: name.slice(0, 255) });
     }
     pg.imageKind = req.imageKind;
-    if (!pg.censored) {
-      const k = this.burn(req, req.kudosBase * familyMultiplier(pg.model, req.params));
-      req.consumed = round2(req.consumed + k);
-      if (req.user.id !== 0) req.user.kudos = round2(req.user.kudos - k);
-    }
+    if (!pg.censored) this.charge(req, this.burn(req, req.kudosBase * familyMultiplier(pg.model, req.params)));
+    // the upfront hold is released by the delivery that completes the request
+    if (this.isDone(req)) req.hold = 0;
+  }
+
+  // WaitingPrompt.record_usage: the user pays (never below the account floor;
+  // a balance already below it is raised to it), the request's upfront hold
+  // shrinks by the same amount.
+  charge(req, k) {
+    req.consumed = round2(req.consumed + k);
+    const user = req.user;
+    user.kudos = Math.max(round2(user.kudos - k), minKudos(user));
+    req.hold = Math.max(0, round2(req.hold - k));
+  }
+
+  // kudos_reservations.available_kudos: balance - floor - active holds.
+  availableKudos(user) {
+    let held = 0;
+    for (const r of this.live) if (r.user === user) held += r.hold;
+    return round2(user.kudos - minKudos(user) - held);
   }
 
   /** The server pushes a request's expiry on every job pick-up, never on a delivery or a poll. */
@@ -344,15 +407,24 @@ export class HordeState {
   expire(req, t) {
     req.expired = true;
     req.expiredSim = t;
+    req.hold = 0;
+    req.faultDueSim = null;
     this.live.delete(req);
     const i = this.order.indexOf(req);
     if (i >= 0) this.order.splice(i, 1);
   }
 
+  // WaitingPrompt.is_completed: nothing left to start, and the finished or
+  // faulted images minus those still processing reach the job count.
   isDone(req) {
     if (req.faulted) return true;
     if (req.remaining > 0) return false;
-    return !req.procgens.some((p) => p.state === 'processing');
+    let ended = 0, processing = 0;
+    for (const p of req.procgens) {
+      if (p.state === 'done' || p.state === 'faulted') ended++;
+      else if (p.state === 'processing') processing++;
+    }
+    return ended - processing >= req.jobs;
   }
 
   updateDone(req, t) {
@@ -542,15 +614,23 @@ export class HordeState {
       procgens: [], pgById: new Map(), freeIndices: [], nextIndex: 0, pgCount: 0,
       faulted: false, cancelled: false, expired: false, expiredSim: null, stalled: false,
       censorFlag: false, loraFail: false, pendingFailures: 0, imagesExpiredBeforeSim: -Infinity,
-      doneReal: null, extraPriority: user.kudos,
+      doneReal: null, extraPriority: user.kudos, hold: 0, faultDueSim: null,
+      // prompt steering, as the reference server's test worker reads it
+      faultme: args.prompt.split('###')[0].includes('faultme'),
+      slowme: args.prompt.split('###')[0].includes('slowme'),
     };
     req.things = eff.width * eff.height * this.accurateSteps(eff);
     req.kudosBase = this.calculateKudos(eff);
 
     const [needs, maxRes] = this.requireUpfront(req);
+    let hold = 0;
     if (needs) {
       const required = this.dryRunKudos(req);
-      if (required > 0 && !(user.id !== 0 && user.kudos >= required)) {
+      // reserve_kudos: admitted when the kudos above the account floor, less
+      // the holds of the user's other requests, cover it (the anonymous
+      // floor is -50, so anonymous requests pass until that is spent)
+      if (required > 0 && this.availableKudos(user) >= round2(required)) hold = round2(required);
+      else if (required > 0) {
         if (args.allow_downgrade) {
           this.downgrade(req, maxRes);
           req.things = req.params.width * req.params.height * this.accurateSteps(req.params);
@@ -572,10 +652,9 @@ export class HordeState {
       this.seq -= 1;
       throw new HordeError(400, 'Image validation failed. Please ensure the source image payload is either a URL containing an image or a valid base64 encoded image.', 'ImageValidationFailed');
     }
-    // activation: the request pays the horde tax up front
-    const tax = 1 + 5 * (args.extra_source_images ? args.extra_source_images.length : 0);
-    req.consumed = tax;
-    if (user.id !== 0) user.kudos = round2(user.kudos - tax);
+    // activation: the request pays the horde tax up front, from its hold
+    req.hold = hold;
+    this.charge(req, HORDE_TAX + 5 * (args.extra_source_images ? args.extra_source_images.length : 0));
     this.requests.set(id, req);
     this.live.add(req);
     this.enqueue(req);
@@ -624,15 +703,30 @@ export class HordeState {
     return { finished, processing, restarted, waiting };
   }
 
+  // get_wp_queue_stats: a request with nothing left to start has no place;
+  // else its place comes from the positions snapshot the server stores once a
+  // second (store_prioritized_wp_queue), so a request submitted since the last
+  // snapshot has none yet (queue_position 0, nothing ahead of it).
   queueStats(req) {
     if (req.remaining <= 0 || req.faulted || req.cancelled) return { pos: 0, thingsAhead: 0 };
-    const q = this.queue();
+    return this.queueSnapshot().get(req) || { pos: 0, thingsAhead: 0 };
+  }
+
+  queueSnapshot() {
+    const ms = this.queueCacheMs;
+    const nowReal = Clock.realNow();
+    const tick = ms > 0 ? Math.floor((nowReal - this.queuePhaseReal) / ms) : nowReal;
+    if (this.queueSnap && this.queueSnap.tick === tick) return this.queueSnap.positions;
+    const takenReal = ms > 0 ? this.queuePhaseReal + tick * ms : nowReal;
+    const positions = new Map();
     let things = 0;
-    for (let i = 0; i < q.length; i++) {
-      things += q[i].things * q[i].remaining;
-      if (q[i] === req) return { pos: i + 1, thingsAhead: things };
+    for (const r of this.queue()) {
+      if (r.createdReal > takenReal) continue;
+      things += r.things * r.remaining;
+      positions.set(r, { pos: positions.size + 1, thingsAhead: things });
     }
-    return { pos: 0, thingsAhead: 0 };
+    this.queueSnap = { tick, positions };
+    return positions;
   }
 
   statusBody(req, full) {
@@ -739,7 +833,11 @@ export class HordeState {
   }
 
   userDetails(user) {
+    // User.get_details: every request of the user not yet removed by expiry
+    // (finished, faulted and cancelled ones too); the anonymous user's list is
+    // left empty; no requests, no field (the nested model skips an empty one).
     const active = [...this.live].filter((r) => r.user === user).map((r) => r.id);
+    const activeGenerations = active.length ? { active_generations: { image: user.id === 0 ? [] : active } } : {};
     return {
       username: `${user.username}#${user.id}`,
       id: user.id,
@@ -752,7 +850,7 @@ export class HordeState {
       worker_ids: [],
       styles: [],
       sharedkey_ids: [],
-      active_generations: user.id === 0 ? (active.length ? { image: [] } : {}) : { image: active },
+      ...activeGenerations,
       trusted: !!user.trusted,
       flagged: false,
       vpn: false,
@@ -763,8 +861,9 @@ export class HordeState {
       deleted: false,
       pseudonymous: !!user.pseudonymous,
       account_age: Math.floor((Date.now() - user.createdMs) / 1000) + 86400 * 30,
-      usage: {},
-      contributions: {},
+      // obsolete models the server fills from an empty dict
+      usage: { megapixelsteps: null, requests: null },
+      contributions: { megapixelsteps: null, fulfillments: null },
       records: {
         usage: { megapixelsteps: 0, tokens: 0 },
         contribution: { megapixelsteps: 0, tokens: 0 },

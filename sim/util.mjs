@@ -320,3 +320,60 @@ export function pyReprPlain(v) {
 
 // str(float) for messages the server builds with f-strings.
 export function pyStrNum(x) { return Number.isInteger(x) ? String(x) : pyFloatRepr(x); }
+
+// ---------------------------------------------------------------------------
+// difflib.get_close_matches(word, possibilities, n, cutoff) as CPython's
+// SequenceMatcher computes it (no isjunk, autojunk on): the same matches, the
+// same ratio, the same order (ratio, then the string, both descending).
+
+function matchingCharacters(a, b, b2j) {
+  const longest = (alo, ahi, blo, bhi) => {
+    let besti = alo, bestj = blo, bestsize = 0;
+    let j2len = new Map();
+    for (let i = alo; i < ahi; i++) {
+      const next = new Map();
+      for (const j of b2j.get(a[i]) || []) {
+        if (j < blo) continue;
+        if (j >= bhi) break;
+        const k = (j2len.get(j - 1) || 0) + 1;
+        next.set(j, k);
+        if (k > bestsize) { besti = i - k + 1; bestj = j - k + 1; bestsize = k; }
+      }
+      j2len = next;
+    }
+    // extend over the "popular" elements autojunk left out of b2j
+    while (besti > alo && bestj > blo && a[besti - 1] === b[bestj - 1]) { besti--; bestj--; bestsize++; }
+    while (besti + bestsize < ahi && bestj + bestsize < bhi && a[besti + bestsize] === b[bestj + bestsize]) bestsize++;
+    return [besti, bestj, bestsize];
+  };
+  let total = 0;
+  const queue = [[0, a.length, 0, b.length]];
+  while (queue.length) {
+    const [alo, ahi, blo, bhi] = queue.pop();
+    const [i, j, k] = longest(alo, ahi, blo, bhi);
+    if (!k) continue;
+    total += k;
+    if (alo < i && blo < j) queue.push([alo, i, blo, j]);
+    if (i + k < ahi && j + k < bhi) queue.push([i + k, ahi, j + k, bhi]);
+  }
+  return total;
+}
+
+export function closeMatches(word, possibilities, n = 3, cutoff = 0.6) {
+  const b = Array.from(word); // Python indexes code points
+  const b2j = new Map();
+  b.forEach((c, j) => { if (!b2j.has(c)) b2j.set(c, []); b2j.get(c).push(j); });
+  if (b.length >= 200) {
+    const ntest = Math.floor(b.length / 100) + 1;
+    for (const [c, idx] of [...b2j]) if (idx.length > ntest) b2j.delete(c);
+  }
+  const scored = [];
+  for (const x of possibilities) {
+    const a = Array.from(x);
+    const size = a.length + b.length;
+    const ratio = size ? (2.0 * matchingCharacters(a, b, b2j)) / size : 1.0;
+    if (ratio >= cutoff) scored.push([ratio, x]);
+  }
+  scored.sort((p, q) => (q[0] - p[0]) || (p[1] < q[1] ? 1 : p[1] > q[1] ? -1 : 0));
+  return scored.slice(0, n).map((s) => s[1]);
+}

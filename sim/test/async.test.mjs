@@ -211,19 +211,23 @@ test('BannedClientAgent: the placeholder Client-Agent gets 403', async () => {
   assert.equal(ok.status, 202);
 });
 
-test('KudosUpfront: big requests need kudos the user has; allow_downgrade shrinks instead', async () => {
-  for (const key of [POOR, ANON]) {
-    const r = await submit(sim, { prompt: 'huge', params: { width: 1536, height: 1536 } }, { apikey: key });
-    assert.equal(r.status, 403);
-    assert.equal(r.json.rc, 'KudosUpfront');
-    assert.match(r.json.message, /over 1024x1024/);
-    const steps = await submit(sim, { prompt: 'long', params: { steps: 60 } }, { apikey: key });
-    assert.equal(steps.json.rc, 'KudosUpfront');
-    const second = await submit(sim, { prompt: 'k_heun doubles', params: { steps: 25, sampler_name: 'k_heun' } }, { apikey: key });
-    assert.equal(second.json.rc, 'KudosUpfront');
-    const slow = await submit(sim, { prompt: 'fast lane', slow_workers: false }, { apikey: key });
-    assert.equal(slow.json.rc, 'KudosUpfront');
-  }
+test('KudosUpfront: big requests need kudos above the account floor; allow_downgrade shrinks instead', async () => {
+  await ctl(sim, 'POST', '/reset');
+  // the anonymous floor is -50: what needs more than 50 kudos upfront is refused
+  const anonHuge = await submit(sim, { prompt: 'huge', params: { width: 1536, height: 1536 } }, { apikey: ANON });
+  assert.equal(anonHuge.status, 403);
+  assert.equal(anonHuge.json.rc, 'KudosUpfront');
+  // a registered key keeps 25 kudos back: Poor (0) can never pay upfront
+  const r = await submit(sim, { prompt: 'huge', params: { width: 1536, height: 1536 } }, { apikey: POOR });
+  assert.equal(r.status, 403);
+  assert.equal(r.json.rc, 'KudosUpfront');
+  assert.match(r.json.message, /over 1024x1024/);
+  const steps = await submit(sim, { prompt: 'long', params: { steps: 60 } }, { apikey: POOR });
+  assert.equal(steps.json.rc, 'KudosUpfront');
+  const second = await submit(sim, { prompt: 'k_heun doubles', params: { steps: 25, sampler_name: 'k_heun' } }, { apikey: POOR });
+  assert.equal(second.json.rc, 'KudosUpfront');
+  const slow = await submit(sim, { prompt: 'fast lane', slow_workers: false }, { apikey: POOR });
+  assert.equal(slow.json.rc, 'KudosUpfront');
   const rich = await submit(sim, { prompt: 'huge', params: { width: 1536, height: 1536 } }, { apikey: TESTER });
   assert.equal(rich.status, 202);
   const down = await submit(sim, { prompt: 'huge', params: { width: 1536, height: 1536, steps: 60 }, allow_downgrade: true }, { apikey: POOR });

@@ -26,7 +26,7 @@ test('images move waiting -> processing -> finished; kudos start at the tax and 
   const c0 = await check(r.json.id);
   assert.equal(c0.waiting + c0.processing, 4);
   assert.equal(c0.finished, 0);
-  assert.equal(c0.kudos, 1);
+  assert.equal(c0.kudos, 3, 'the horde tax (1) and the style charge (2)');
   assert.equal(c0.done, false);
   assert.equal(c0.is_possible, true);
   const busy = await waitJob(sim, r.json.id, (j) => j.processing > 0, 'processing');
@@ -42,7 +42,7 @@ test('images move waiting -> processing -> finished; kudos start at the tax and 
   assert.equal(st.queue_position, 0);
   assert.equal(st.wait_time, 0);
   assert.equal(st.shared, false);
-  assert.ok(st.kudos > 1);
+  assert.ok(st.kudos > 3);
   assert.equal(st.generations.length, 4);
   const ids = new Set(st.generations.map((g) => g.id));
   assert.equal(ids.size, 4);
@@ -66,15 +66,16 @@ test('a default 512x512x30 image takes several simulated seconds; queues form wi
   await ctl(sim, 'POST', '/config', { workers: 1 });
   const t0 = Date.now();
   const ids = [];
-  for (let i = 0; i < 3; i++) ids.push((await submit(sim, { prompt: `q${i}`, params: { width: 768, height: 768 } }, { apikey: TESTER })).json.id);
-  const last0 = await check(ids[2]);
+  for (let i = 0; i < 4; i++) ids.push((await submit(sim, { prompt: `q${i}`, params: { width: 1024, height: 1024 } }, { apikey: TESTER })).json.id);
+  await sleep(1050); // past the 1 s queue-positions snapshot
+  const last0 = await check(ids[3]);
   assert.ok(last0.queue_position >= 2, `queue_position ${last0.queue_position}`);
   assert.ok(last0.wait_time > 0);
   await waitJob(sim, ids[0], (j) => j.done, 'first done');
   const elapsedSim = (Date.now() - t0) * 20 / 1000;
   assert.ok(elapsedSim >= 4, `first image took ${elapsedSim} simulated s`);
   await sleep(1050); // past the 1 s check cache
-  const last1 = await check(ids[2]);
+  const last1 = await check(ids[3]);
   assert.ok(last1.queue_position < last0.queue_position || last1.queue_position === 0);
   assert.ok(last1.wait_time < last0.wait_time, `${last1.wait_time} < ${last0.wait_time}`);
 });
@@ -168,7 +169,7 @@ test('censorship: nsfw=false + censor_nsfw (default) + a censor word -> placehol
     const d = decodeWebP(await (await request(g.img)).buf);
     assert.ok([...d.pixels.slice(0, 5000)].every((p) => ((p >>> 16) & 255) === ((p >>> 8) & 255) && ((p >>> 8) & 255) === (p & 255)), 'grey placeholder');
   }
-  assert.equal(s.kudos, 1, 'censored images cost nothing beyond the tax');
+  assert.equal(s.kudos, 3, 'censored images cost nothing beyond the tax');
   assert.equal((await status(ok.json.id)).generations[0].censored, false);
   assert.equal((await status(neg.json.id)).generations[0].censored, false, 'negative prompt does not trigger');
   const inj = await submit(sim, { prompt: 'harmless' });
@@ -184,7 +185,7 @@ test('lora-download-failed: images from then on carry lora/download_failed metad
   assert.deepEqual((await status(r.json.id)).generations[0].gen_metadata, [{ type: 'lora', value: 'download_failed', ref: 'MyLora' }]);
 });
 
-test('worker failure: restarted+1, the image goes back to waiting and is redone', async () => {
+test('worker failure: restarted+1, the image goes back to waiting and is redone once', async () => {
   const r = await submit(sim, { prompt: 'flaky', params: { width: 1024, height: 1024 } }, { apikey: TESTER });
   await waitJob(sim, r.json.id, (j) => j.processing === 1, 'processing');
   const row = (await inject(r.json.id, 'worker-failure')).json;
@@ -198,24 +199,31 @@ test('worker failure: restarted+1, the image goes back to waiting and is redone'
   assert.equal(st.generations.length, 1);
 });
 
-test('faulted after more than 2 failed jobs: done with faulted=true', async () => {
+test('failed jobs: an image is redone only while fewer than n images ended; the cleaner faults after 3 failures', async () => {
+  // n=1: the second failure is not queued again; the request is done, not faulted
   const r = await submit(sim, { prompt: 'doomed' });
   await inject(r.json.id, 'stall');
   for (let i = 0; i < 3; i++) await inject(r.json.id, 'worker-failure');
   await inject(r.json.id, 'unstall');
-  const j = await waitJob(sim, r.json.id, (x) => x.faulted, 'faulted');
-  assert.equal(j.restarted, 3);
-  assert.equal(j.done, true);
+  const j = await waitJob(sim, r.json.id, (x) => x.done, 'done');
+  assert.equal(j.restarted, 2);
   assert.equal(j.finished, 0);
+  assert.equal(j.faulted, false);
+  assert.equal(j.images.length, 2, 'no third job');
+  await sleep(1050); // past the check cache
   const c = await check(r.json.id);
-  assert.equal(c.faulted, true);
-  assert.equal(c.done, true);
-  assert.equal(c.restarted, 3);
-  // the failure rate switch does the same on its own
+  assert.deepEqual([c.done, c.faulted, c.finished, c.restarted, c.waiting, c.processing], [true, false, 0, 2, 0, 0]);
+  assert.deepEqual((await status(r.json.id)).generations, []);
+  // n=2 at a failure rate of 1: four failures, done; the cleaner (every 60
+  // simulated seconds, 3 s at speed 20) then sets faulted
   await ctl(sim, 'POST', '/config', { failureRate: 1 });
-  const f = await submit(sim, { prompt: 'always fails' });
-  const fj = await waitJob(sim, f.json.id, (x) => x.faulted, 'faulted by failure rate');
-  assert.ok(fj.restarted >= 3);
+  const f = await submit(sim, { prompt: 'always fails', params: { n: 2 } });
+  const fd = await waitJob(sim, f.json.id, (x) => x.done && x.processing === 0, 'done by failures');
+  assert.equal(fd.restarted, 4);
+  assert.equal(fd.finished, 0);
+  const fj = await waitJob(sim, f.json.id, (x) => x.faulted, 'faulted by the cleaner');
+  assert.equal(fj.restarted, 4);
+  assert.equal(fj.done, true);
   // and "fault" marks it faulted at once
   await ctl(sim, 'POST', '/config', { failureRate: 0 });
   const g = await submit(sim, { prompt: 'x', models: ['SDXL 1.0'] });
@@ -291,12 +299,15 @@ test('expiry: 404 after the lifetime (check/status/delete wording), job kept in 
   assert.equal((await api(sim, 'GET', `/v2/generate/check/${x.json.id}`)).status, 404);
 });
 
-test('non-UUID and unknown ids: 404 RequestNotFound', async () => {
-  for (const id of ['nope', '00000000-0000-4000-8000-000000000000']) {
-    const r = await api(sim, 'GET', `/v2/generate/check/${id}`);
-    assert.equal(r.status, 404);
-    assert.equal(r.json.message, `Image Waiting Prompt (Check) with ID '${id}' not found.`);
-  }
+test('non-UUID and unknown ids: 404 RequestNotFound (flask-restx help when the path resembles a route)', async () => {
+  const r = await api(sim, 'GET', '/v2/generate/check/nope');
+  assert.equal(r.status, 404);
+  assert.equal(r.json.message, "Image Waiting Prompt (Check) with ID 'nope' not found. You have requested this URI "
+    + '[/api/v2/generate/check/nope] but did you mean /api/v2/generate/check/<string:id> or /api/v2/generate/pop or /api/v2/generate/text/pop ?');
+  const id = '00000000-0000-4000-8000-000000000000';
+  const u = await api(sim, 'GET', `/v2/generate/check/${id}`);
+  assert.equal(u.status, 404);
+  assert.equal(u.json.message, `Image Waiting Prompt (Check) with ID '${id}' not found.`);
 });
 
 test('check answers are cached for 1 s server-side', async () => {

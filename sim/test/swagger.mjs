@@ -30,6 +30,7 @@ export function validate(value, schema, defs = SWAGGER.definitions, path = '$', 
     validate(value, defs[name], defs, path, errors);
   }
   if (schema.allOf) for (const s of schema.allOf) validate(value, s, defs, path, errors);
+  if (value === null && schema['x-nullable']) return errors;
   if (schema.type) {
     const t = typeOf(value);
     const ok = schema.type === t || (schema.type === 'number' && t === 'integer');
@@ -81,6 +82,7 @@ export const DEVIATIONS = [
   'GET /v2/find_user without apikey answers 401 InvalidAPIKey (swagger lists 400/404) — API.md §9',
   'DELETE /v2/generate/status/{id} 404 message says "(Delete)"; RequestError shape as swagger — API.md §5 (404 if unknown/expired)',
   'UserDetails carries fields newer than swagger (styles, active_generations, deleted, customizer, kudos_details.styled, records.style) — API.md header note (swagger older than server); extra properties are allowed by swagger anyway',
+  'UserDetails.usage and .contributions (obsolete) are {"megapixelsteps": null, "requests"/"fulfillments": null}: the server marshals an empty dict through UsageDetails/ContributionsDetails (User.get_details), so every field is null',
   'Unknown paths answer 404 {"message"} and wrong methods 405 {"message"} (flask-restx style; no swagger schema) — API.md §6.1 body shapes',
 ];
 
@@ -110,6 +112,10 @@ DEFS.Heartbeat = {
   },
 };
 DEFS.ActiveModelList = { type: 'array', items: { $ref: '#/definitions/ActiveModel' } };
+// User.get_details: the obsolete usage/contributions models are marshalled from {}
+for (const name of ['UsageDetails', 'ContributionsDetails']) {
+  for (const prop of Object.values(DEFS[name].properties)) prop['x-nullable'] = true;
+}
 
 // Stricter than swagger where API.md says so: check has exactly its 10
 // fields (API.md §3 "all fields always present, none null").
@@ -189,6 +195,9 @@ if (isMain) {
     assert.deepEqual(validate({ message: 'Input payload validation failed', errors: { a: 'b' } }, { $ref: '#/definitions/ValidationErrorNoRc' }, DEFS), []);
     assert.ok(validate({ message: 'x', rc: 'BannedClientAgent' }, { $ref: '#/definitions/RequestError' }).length > 0);
     assert.deepEqual(validate({ message: 'x', rc: 'BannedClientAgent' }, { $ref: '#/definitions/RequestError' }, DEFS), []);
+    assert.ok(validate({ megapixelsteps: null, requests: null }, { $ref: '#/definitions/UsageDetails' }).length > 0);
+    assert.deepEqual(validate({ megapixelsteps: null, requests: null }, { $ref: '#/definitions/UsageDetails' }, DEFS), []);
+    assert.ok(validate({ megapixelsteps: 'x' }, { $ref: '#/definitions/ContributionsDetails' }, DEFS).length > 0);
     assert.ok(fileURLToPath(import.meta.url).endsWith('swagger.mjs'));
   });
 }

@@ -13,7 +13,7 @@ export const POOR = 'simtestkey000000000003';
 export const TRUSTED = 'simtestkey000000000004';
 export const AGENT = 'horde-wasm-scenarios:0:tests';
 
-let nextAddress = 10 + Math.floor(Math.random() * 200);
+let nextAddress = Math.floor(Math.random() * 50_000);
 
 /**
  * Opens the target. `client(opts)` makes a client whose requests carry their own
@@ -31,7 +31,8 @@ export async function openTarget() {
     kind: real ? 'real' : 'sim',
     baseUrl: real || sim.baseUrl,
     client(opts = {}) {
-      const address = `127.0.${Math.floor(nextAddress / 250)}.${(nextAddress++ % 250) + 1}`;
+      // 127.1.x.y: apart from the wire comparison's 127.0.0.x addresses.
+      const address = `127.1.${Math.floor(nextAddress / 250)}.${(nextAddress++ % 250) + 1}`;
       const statuses = [];
       const c = new horde.HordeClient({
         baseUrl: real || sim.baseUrl,
