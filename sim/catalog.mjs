@@ -89,11 +89,11 @@ export const CENSOR_WORDS = ['nsfw', 'nude', 'nudes', 'naked', 'nudity', 'porn',
 // API keys. find_user fields follow UserDetails.
 
 export const BUILTIN_KEYS = [
-  { apikey: ANON_KEY, username: 'Anonymous', id: 0, kudos: 0, concurrency: 30, trusted: false, pseudonymous: true, worker_count: 0 },
+  { apikey: ANON_KEY, username: 'Anonymous', id: 0, kudos: 0, concurrency: 500, trusted: false, pseudonymous: false, worker_count: 0 },
   { apikey: 'simtestkey000000000001', username: 'Tester', id: 1, kudos: 1000000, concurrency: 30, trusted: false, worker_count: 0 },
   { apikey: 'simtestkey000000000002', username: 'LowConcurrency', id: 2, kudos: 5000, concurrency: 2, trusted: false, worker_count: 0 },
   { apikey: 'simtestkey000000000003', username: 'Poor', id: 3, kudos: 0, concurrency: 30, trusted: false, worker_count: 0 },
-  { apikey: 'simtestkey000000000004', username: 'Trusted', id: 4, kudos: 250000, concurrency: 60, trusted: true, worker_count: 2 },
+  { apikey: 'simtestkey000000000004', username: 'Trusted', id: 4, kudos: 250000, concurrency: 60, trusted: true, worker_count: 0 },
 ];
 
 export function loadKeys(keys) {

@@ -30,6 +30,8 @@ const NOT_FOUND_MSG = 'The requested URL was not found on the server. If you ent
 const MAX_BODY = 32 * 1024 * 1024;
 const GATEWAY_502 = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
 
+// Routes whose rate limit (the server's default one) also counts OPTIONS requests.
+const PREFLIGHT_LIMITED = new Set(['models', 'model', 'find_user']);
 const ROUTES = [
   { name: 'async', re: /^\/v2\/generate\/async$/, methods: ['POST'], stat: '/v2/generate/async' },
   { name: 'check', re: /^\/v2\/generate\/check\/([^/]+)$/, methods: ['GET'], stat: '/v2/generate/check' },
@@ -244,7 +246,19 @@ export class Simulator {
     if (method === 'OPTIONS') {
       this.stats.preflights++;
       if (!route) { this.sendJson(ctx, 404, { message: NOT_FOUND_MSG }); return; }
-      this.send(ctx, 200, this.apiHeaders({ 'Content-Type': 'text/html; charset=utf-8', Allow: allowHeader(route.methods) }), '');
+      // The routes under the default limit (models, one model, find_user) count a preflight in
+      // the same window as their GET, and answer it with that window's headers.
+      let rl = {};
+      if (this.state.cfg.rateLimits && PREFLIGHT_LIMITED.has(route.name)) {
+        const r = this.limiter.check(this.limitsFor(route, method, url.pathname, this.clientIp(ctx.req), undefined));
+        rl = r.headers;
+        if (!r.ok) {
+          this.stats.rateLimited++;
+          this.sendJson(ctx, 429, { message: r.message }, rl);
+          return;
+        }
+      }
+      this.send(ctx, 200, this.apiHeaders({ 'Content-Type': 'text/html; charset=utf-8', Allow: allowHeader(route.methods), ...rl }), '');
       return;
     }
     const effMethod = method === 'HEAD' ? 'GET' : method;

@@ -252,3 +252,31 @@ test('prompt steering: "faultme" faults every image, "slowme" adds 20 simulated 
   assert.deepEqual([b.finished, b.restarted, b.faulted], [0, 2, false]);
   assert.ok((b.done_at - b.created_at) * 20 / 1000 >= 40, 'two slow attempts');
 });
+
+test('preflights of models, one model and find_user count in their GET\'s 90-per-minute window, with its headers', async () => {
+  await ctl(sim, 'POST', '/config', { rateLimits: true });
+  const ip = freshIp();
+  const preflight = (path) => api(sim, 'OPTIONS', path, { headers: { ...xff(ip), 'Access-Control-Request-Method': 'GET' } });
+  const first = await preflight('/v2/status/models');
+  assert.equal(first.status, 200);
+  assert.deepEqual(limitHeaders(first), ['90', '89', '60']);
+  const get = await api(sim, 'GET', '/v2/status/models', { headers: xff(ip) });
+  assert.equal(get.headers['x-ratelimit-remaining'], '88', 'the GET counts after the preflight');
+  assert.equal((await preflight('/v2/status/models/stable_diffusion')).headers['x-ratelimit-remaining'], '89', 'a window of its own');
+  assert.equal((await preflight('/v2/find_user')).headers['x-ratelimit-remaining'], '89');
+  // Other routes' preflights carry no limit.
+  for (const path of ['/v2/generate/async', '/v2/status/heartbeat', `/v2/generate/check/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`]) {
+    const r = await preflight(path);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['x-ratelimit-limit'], undefined, path);
+  }
+});
+
+test('find_user of the built-in keys: the anonymous user has concurrency 500 and is not pseudonymous; Trusted owns no worker', async () => {
+  const anon = (await api(sim, 'GET', '/v2/find_user', { apikey: ANON })).json;
+  assert.equal(anon.concurrency, 500);
+  assert.equal(anon.pseudonymous, false);
+  const trusted = (await api(sim, 'GET', '/v2/find_user', { apikey: TRUSTED })).json;
+  assert.equal(trusted.worker_count, 0);
+  assert.equal(trusted.trusted, true);
+});
