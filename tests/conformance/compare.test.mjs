@@ -90,7 +90,11 @@ test('a changed header is a difference: CORS by value, rate limits exactly', () 
 test('counters are compared when settled; while moving only what is still owed', () => {
   const a = answer(200, '{"finished": 0, "processing": 1, "restarted": 0, "waiting": 0, "done": false, "faulted": false, "wait_time": 4, "queue_position": 0, "kudos": 3.0, "is_possible": true}');
   const b = answer(200, '{"finished": 0, "processing": 0, "restarted": 0, "waiting": 1, "done": false, "faulted": false, "wait_time": 9, "queue_position": 1, "kudos": 3.0, "is_possible": true}');
-  assert.deepEqual(compareExchange(a, b).map((d) => d.field), ['processing', 'waiting', 'wait_time', 'queue_position']);
+  assert.deepEqual(compareExchange(a, b).map((d) => d.field), ['processing', 'waiting', 'queue_position']);
+  // wait_time is a time: its type is compared, not its value
+  const later = answer(200, a.text.replace('"wait_time": 4', '"wait_time": 6'));
+  assert.deepEqual(compareExchange(a, later), []);
+  assert.deepEqual(compareExchange(a, answer(200, a.text.replace('"wait_time": 4', '"wait_time": "4"'))).map((d) => d.field), ['wait_time (type)']);
   assert.deepEqual(compareExchange(a, b, { settled: false }), []);
   const c = answer(200, '{"finished": 0, "processing": 2, "restarted": 0, "waiting": 0, "done": false, "faulted": false, "wait_time": 4, "queue_position": 0, "kudos": 3.0, "is_possible": true}');
   assert.deepEqual(compareExchange(a, c, { settled: false }).map((d) => d.field), ['finished+processing+waiting']);
