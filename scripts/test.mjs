@@ -95,7 +95,7 @@ await stage('setup', async () => {
   await ensureRust();
   await ensureWasmBindgen();
   await ensureNodeModules();
-  if (['wasm-chrome', 'wasm-worker', 'pack', 'e2e'].some(wanted)) await ensureChromium();
+  if (['sim', 'wasm-chrome', 'wasm-worker', 'pack', 'e2e'].some(wanted)) await ensureChromium();
   return { code: 0, out: '' };
 });
 await stage('lint', async () => {

@@ -37,7 +37,8 @@ pub enum Route {
     Status,
     /// `DELETE /v2/generate/status/{id}`: 10 per minute per job, counted apart from GET.
     Cancel,
-    /// Other limited routes (`find_user`, `status/models`): the limiter's default, 90 per minute.
+    /// Other limited routes (`find_user`, `status/models`): the limiter's default, 90 per minute,
+    /// paced as 45 (a browser's preflight counts too).
     Default,
     /// Not limited (`status/heartbeat`).
     Unlimited,
@@ -61,8 +62,11 @@ const PER_MINUTE_10: &[Rule] = &[Rule {
     limit: 10,
     window_ms: 60_000.0,
 }];
-const PER_MINUTE_90: &[Rule] = &[Rule {
-    limit: 90,
+/// The limiter's default, 90 per minute per IP and route. A browser's preflight of such a call
+/// (the `Client-Agent` header makes every cross-origin call send one) counts in the same window
+/// on the real server, so a call is paced as two.
+const DEFAULT: &[Rule] = &[Rule {
+    limit: 45,
     window_ms: 60_000.0,
 }];
 
@@ -73,7 +77,7 @@ impl Route {
             Route::Submit => SUBMIT,
             Route::Check => CHECK,
             Route::Status | Route::Cancel => PER_MINUTE_10,
-            Route::Default => PER_MINUTE_90,
+            Route::Default => DEFAULT,
             Route::Unlimited => &[],
         }
     }
@@ -281,6 +285,23 @@ mod tests {
         let last = *times.last().unwrap();
         assert!(last < 3.0 * 60_000.0 * 1.1, "{last}");
         assert!(times.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn default_route_calls_with_their_preflights_stay_under_ninety_a_minute() {
+        let mut l = Limiter::new();
+        let calls: Vec<f64> = (0..100)
+            .map(|_| l.reserve("GET models", Route::Default.rules(), 0.0))
+            .collect();
+        // Each call is two hits in a browser: the preflight and the GET.
+        let hits: Vec<f64> = calls.iter().flat_map(|&t| [t, t]).collect();
+        for offset in [0.0, 250.0, 30_000.0, 59_999.0] {
+            assert!(
+                max_in_fixed_windows(&hits, 60_000.0, offset) <= 90,
+                "offset {offset}"
+            );
+        }
+        assert!(calls.get(44) == Some(&0.0), "45 calls go at once");
     }
 
     #[test]

@@ -51,14 +51,17 @@ export async function ensureNodeModules() {
   await must('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'], { cwd: root });
 }
 
-/** Debian's Chromium and ChromeDriver (browsers downloaded by test tools do not work here). */
+/**
+ * Debian's Chromium and ChromeDriver (browsers downloaded by test tools do not work here), and
+ * libwebp's dwebp, which decodes the simulator's images in its tests.
+ */
 export async function ensureChromium() {
-  if (existsSync('/usr/bin/chromium') && existsSync('/usr/bin/chromedriver')) return;
+  if (existsSync('/usr/bin/chromium') && existsSync('/usr/bin/chromedriver') && existsSync('/usr/bin/dwebp')) return;
   if (!has('apt-get')) throw new Error('Chromium is missing: install chromium and chromium-driver');
   const sudo = process.getuid && process.getuid() !== 0 ? ['sudo'] : [];
-  console.log('» apt-get install chromium chromium-driver');
+  console.log('» apt-get install chromium chromium-driver webp');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const apt = (args) => (sudo.length ? must('sudo', ['apt-get', ...args], { env }) : must('apt-get', args, { env }));
   await apt(['update']);
-  await apt(['install', '-y', '--no-install-recommends', 'chromium', 'chromium-driver']);
+  await apt(['install', '-y', '--no-install-recommends', 'chromium', 'chromium-driver', 'webp']);
 }
