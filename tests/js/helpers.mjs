@@ -5,6 +5,7 @@ import * as horde from 'horde-wasm';
 import { until } from '../lib/until.mjs';
 
 export { until };
+export { rejection } from '../lib/rejection.mjs';
 export { webpSize } from '../lib/webp.mjs';
 
 export { horde };
@@ -23,15 +24,6 @@ export function client(sim, opts = {}) {
   return new horde.HordeClient({ baseUrl: sim.baseUrl, clientAgent: AGENT, apiKey: TEST_KEY, ...opts });
 }
 
-/** The rejection of a promise (fails the test if it resolves). */
-export async function rejection(p) {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Waits until no job of the simulator is active (nothing waiting or processing). */
 export async function nothingRunning(sim, timeout = 15000) {

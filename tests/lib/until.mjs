@@ -1,4 +1,4 @@
-// Polling for the JavaScript test suites (js, reliability, e2e, cli).
+// Polling for the JavaScript test suites (js, scenarios, reliability, e2e, cli).
 
 /** Resolves with `pred()`'s value once it is truthy, polling every `ms`; rejects after `timeout`. */
 export async function until(pred, { timeout = 15000, ms = 50, what = 'condition' } = {}) {

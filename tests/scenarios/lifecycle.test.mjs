@@ -3,7 +3,7 @@
 // worker faults, cancels while queued and while processing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openTarget, horde, rejection, eventually, TRUSTED } from './target.mjs';
+import { openTarget, horde, rejection, until, TRUSTED } from './target.mjs';
 import { webpSize } from '../lib/webp.mjs';
 
 const { HordeJobFaultedError, HordeJobError, HordeAbortError } = horde;
@@ -104,10 +104,10 @@ test('abort while queued: the job is cancelled on the server, and partial is its
     target.resumeWorkers();
   }
   // Cancelled: nothing is left to do, and no worker picks it up afterwards.
-  const after = await eventually(async () => {
+  const after = await until(async () => {
     const st = await c.getImageStatus(jobId);
     return st.done && st;
-  }, { what: 'the cancelled job to be done' });
+  }, { timeout: 30000, ms: 250, what: 'the cancelled job to be done' });
   assert.equal(after.waiting, 0);
   assert.deepEqual(after.generations, []);
 });

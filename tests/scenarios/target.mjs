@@ -7,6 +7,8 @@ import { startSimulator } from '../../sim/server.mjs';
 import * as horde from 'horde-wasm';
 
 export { horde };
+export { rejection } from '../lib/rejection.mjs';
+export { until } from '../lib/until.mjs';
 export const TESTER = 'simtestkey000000000001';
 export const LOW_CONCURRENCY = 'simtestkey000000000002';
 export const POOR = 'simtestkey000000000003';
@@ -66,23 +68,3 @@ export async function openTarget() {
   };
 }
 
-/** The rejection of a promise (fails the test if it resolves). */
-export async function rejection(p) {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
-
-/** Polls `fn` until it returns a truthy value. */
-export async function eventually(fn, { timeout = 30000, what = 'a condition' } = {}) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
