@@ -148,3 +148,15 @@ test('abort after the first image: the cancel keeps the images that finished', a
     assert.equal(image.mimeType, 'image/webp');
   }
 });
+
+test('a censored image: censored, with its censorship metadata, and downloadImage says so', async () => {
+  const c = target.client();
+  const st = await c.generateImages({ prompt: 'a nude statue in a museum', params: small });
+  assert.equal(st.generations.length, 1);
+  const g = st.generations[0];
+  assert.equal(g.censored, true);
+  assert.deepEqual(g.gen_metadata.filter((m) => m.type === 'censorship').map((m) => m.value), ['nsfw']);
+  const image = await c.downloadImage(g);
+  assert.equal(image.censored, true);
+  assert.equal(image.mimeType, 'image/webp');
+});
