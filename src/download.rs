@@ -67,7 +67,7 @@ export interface DownloadedImage {
 
 /// The MIME type of image bytes, from their magic number.
 pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+    if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP".as_slice()) {
         Some("image/webp")
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         Some("image/png")

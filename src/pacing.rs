@@ -130,7 +130,9 @@ impl Limiter {
         if rules.is_empty() {
             return now;
         }
-        let bucket = self.bucket(key);
+        let Some(bucket) = self.bucket(key) else {
+            return now;
+        };
         prune(bucket, rules, now);
         let mut t = now.max(bucket.blocked_until);
         if let Some(&last) = bucket.sends.last() {
@@ -138,9 +140,13 @@ impl Limiter {
         }
         for rule in rules {
             let limit = rule.limit.max(1) as usize;
-            if bucket.sends.len() >= limit {
-                // The `limit`-th most recent send must have left the window.
-                let oldest_in_window = bucket.sends[bucket.sends.len() - limit];
+            // With `limit` sends or more, the `limit`-th most recent must have left the window.
+            let oldest_in_window = bucket
+                .sends
+                .len()
+                .checked_sub(limit)
+                .and_then(|i| bucket.sends.get(i));
+            if let Some(&oldest_in_window) = oldest_in_window {
                 t = t.max(oldest_in_window + padded_window(rule.window_ms));
             }
         }
@@ -148,15 +154,12 @@ impl Limiter {
         t
     }
 
-    fn bucket(&mut self, key: &str) -> &mut Bucket {
-        let i = match self.buckets.iter().position(|(k, _)| k == key) {
-            Some(i) => i,
-            None => {
-                self.buckets.push((key.to_owned(), Bucket::default()));
-                self.buckets.len() - 1
-            }
-        };
-        &mut self.buckets[i].1
+    /// The key's bucket, added if absent (always `Some`).
+    fn bucket(&mut self, key: &str) -> Option<&mut Bucket> {
+        if !self.buckets.iter().any(|(k, _)| k == key) {
+            self.buckets.push((key.to_owned(), Bucket::default()));
+        }
+        self.find(key)
     }
 
     fn find(&mut self, key: &str) -> Option<&mut Bucket> {
@@ -211,8 +214,9 @@ impl Limiter {
 
     /// After a 429: no send on this key before `until`.
     pub fn block_until(&mut self, key: &str, until: f64) {
-        let bucket = self.bucket(key);
-        bucket.blocked_until = bucket.blocked_until.max(until);
+        if let Some(bucket) = self.bucket(key) {
+            bucket.blocked_until = bucket.blocked_until.max(until);
+        }
     }
 
     /// Number of keys held (for tests and memory checks).
