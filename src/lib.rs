@@ -27,7 +27,7 @@ pub mod query;
 pub mod requests;
 pub mod retry;
 #[cfg(target_arch = "wasm32")]
-pub mod status_fns;
+pub mod status_helpers;
 mod text;
 pub mod validate;
 
@@ -49,6 +49,8 @@ mod js_options;
 pub mod jsval;
 #[cfg(target_arch = "wasm32")]
 mod lifecycle;
+#[cfg(target_arch = "wasm32")]
+pub mod service;
 #[cfg(target_arch = "wasm32")]
 pub mod transport;
 

@@ -2,12 +2,12 @@
 //! status; and on abort or timeout, cancel the job on the server and hand back what finished.
 
 use crate::cadence::{failure_delay_ms, next_check_delay_ms, MIN_DELAY_MS};
-use crate::client::{to_js, Inner, RequestOptions};
 use crate::decode::BODY_PATH;
 use crate::error::{Error, JobFailure};
 use crate::guard::{submit_guarded, Submitted};
 use crate::ids::JobId;
 use crate::js;
+use crate::jsval::ToJs;
 use crate::models::{
     ImageGenerateAsyncRequest, ImageGenerateAsyncResponse, ImageGenerateCheckResponse,
     ImageGenerateStatusResponse, JobProgress,
@@ -17,6 +17,7 @@ use crate::requests::{
     DeleteImageGenerateRequest, HordeRequest, HttpMethod, ImageGenerateCheckRequest,
     ImageGenerateStatusRequest,
 };
+use crate::service::{RequestOptions, Service};
 use horde_wasm_macros::{FromJs, ToJs};
 use js_sys::Function;
 use std::rc::Rc;
@@ -119,7 +120,7 @@ enum Stop {
 }
 
 struct Job {
-    inner: Rc<Inner>,
+    service: Rc<Service>,
     opts: GenerateOptions,
     stop: js::Deadline,
     timeout_ms: f64,
@@ -133,7 +134,7 @@ struct Job {
 
 /// Runs the whole lifecycle and resolves to the final status (as a JS value).
 pub async fn generate_images(
-    inner: Rc<Inner>,
+    service: Rc<Service>,
     request: ImageGenerateAsyncRequest,
     opts: GenerateOptions,
 ) -> Result<JsValue, JsValue> {
@@ -158,9 +159,9 @@ pub async fn generate_images(
         );
     }
     let stop = js::Deadline::new(timeout_ms, &opts.signal);
-    inner.transport.limiter.borrow_mut().sweep(js::now());
+    service.transport.limiter.borrow_mut().sweep(js::now());
     let mut job = Job {
-        inner,
+        service,
         opts,
         stop,
         timeout_ms,
@@ -173,7 +174,7 @@ pub async fn generate_images(
     };
     let result = job.run(request).await;
     job.stop.clear();
-    job.inner.transport.limiter.borrow_mut().sweep(js::now());
+    job.service.transport.limiter.borrow_mut().sweep(js::now());
     result
 }
 
@@ -184,7 +185,7 @@ impl Job {
             Err(e) => return Err(self.fail(e, None, None)),
         };
         if let Some(f) = &self.opts.on_submitted {
-            js::callback(f, &to_js(&submitted));
+            js::callback(f, &submitted.to_js());
         }
         let id = match JobId::parse(&submitted.id) {
             Ok(id) => id,
@@ -227,14 +228,14 @@ impl Job {
             signal: self.stop.signal(),
             ..Default::default()
         };
-        let mut call = self.inner.submit_call(request, &opts, false)?;
+        let mut call = self.service.submit_call(request, &opts, false)?;
         // The whole job's timeout bounds the wait; an attempt's own timeout only bounds a
         // connection that went silent, so it must not cut a slow but live answer short.
         call.timeout_ms = call.timeout_ms.max(SUBMIT_ATTEMPT_TIMEOUT_MS);
         let mut throttled = 0;
         loop {
             let stop = self.stop.signal();
-            match submit_guarded(self.inner.clone(), call.clone(), &stop, SUBMIT_GRACE_MS).await {
+            match submit_guarded(self.service.clone(), call.clone(), &stop, SUBMIT_GRACE_MS).await {
                 Submitted::Answered(Ok(r)) | Submitted::Stopped(Some(r)) => return Ok(r),
                 Submitted::Stopped(None) | Submitted::Answered(Err(Error::Aborted { .. })) => {
                     return Err(self.stopped_error("submitting"))
@@ -267,7 +268,7 @@ impl Job {
             }
             let opts = self.call_options();
             let check: ImageGenerateCheckResponse =
-                match self.inner.send_request(&check_request, &opts).await {
+                match self.service.send_request(&check_request, &opts).await {
                     Ok(c) => {
                         failures = 0;
                         c
@@ -332,7 +333,7 @@ impl Job {
             return;
         }
         let request = ImageGenerateStatusRequest::for_job(id.clone());
-        if !self.inner.transport.has_room(
+        if !self.service.transport.has_room(
             HttpMethod::Get,
             &request.path(),
             Route::Status,
@@ -342,7 +343,7 @@ impl Job {
         }
         let mut opts = self.call_options();
         opts.max_retries = Some(0);
-        if let Ok(status) = self.inner.send_request(&request, &opts).await {
+        if let Ok(status) = self.service.send_request(&request, &opts).await {
             self.deliver(&status);
             self.last_status = Some(status);
         }
@@ -353,7 +354,7 @@ impl Job {
     async fn finish(&mut self, id: &JobId) -> Result<JsValue, JsValue> {
         let request = ImageGenerateStatusRequest::for_job(id.clone());
         let opts = self.call_options();
-        let status = match self.inner.send_request(&request, &opts).await {
+        let status = match self.service.send_request(&request, &opts).await {
             Ok(s) => s,
             Err(Error::Aborted { .. }) => {
                 let e = self.stopped_error("fetching the final status");
@@ -379,7 +380,7 @@ impl Job {
             };
             return Err(self.fail(e, Some(&status), None));
         }
-        Ok(to_js(&status))
+        Ok(status.to_js())
     }
 
     /// On abort or timeout after the job exists: cancel it, then reject with what finished.
@@ -400,12 +401,12 @@ impl Job {
             max_retries: Some(3),
             keepalive: Some(true),
         };
-        let result = match self.inner.request_call(&request, &opts) {
+        let result = match self.service.request_call(&request, &opts) {
             Ok(mut call) => {
                 // The caller is usually aborting: the cancel, retries included, ends within
                 // CANCEL_BUDGET_MS, and its error (if any) goes to `cancelError`.
                 call.deadline = Some(js::now() + CANCEL_BUDGET_MS);
-                self.inner
+                self.service
                     .send_typed::<ImageGenerateStatusResponse>(&call)
                     .await
             }
@@ -422,14 +423,14 @@ impl Job {
 
     fn deliver(&mut self, status: &ImageGenerateStatusResponse) {
         if let Some(id) = &self.id {
-            self.inner
+            self.service
                 .remember(id, status.generations.iter().map(|g| g.id.clone()));
         }
         for g in status.generations.iter() {
             if !self.delivered.contains(&g.id) {
                 self.delivered.push(g.id.clone());
                 if let Some(f) = &self.opts.on_image {
-                    js::callback(f, &to_js(g));
+                    js::callback(f, &g.to_js());
                 }
             }
         }
@@ -483,7 +484,7 @@ impl Job {
             .as_ref()
             .map(|id| JsValue::from_str(id.as_str()))
             .unwrap_or(JsValue::UNDEFINED);
-        let partial = partial.map(to_js).unwrap_or(JsValue::UNDEFINED);
+        let partial = partial.map(ToJs::to_js).unwrap_or(JsValue::UNDEFINED);
         let cancel = cancel_error
             .map(|c| c.to_js())
             .unwrap_or(JsValue::UNDEFINED);
@@ -520,7 +521,7 @@ impl Job {
             elapsed_ms: js::now() - self.started,
             checks: self.checks,
         };
-        js::callback(f, &to_js(&progress));
+        js::callback(f, &progress.to_js());
     }
 
     fn progress_submitting(&self) {
@@ -542,7 +543,7 @@ impl Job {
             elapsed_ms: js::now() - self.started,
             checks: self.checks,
         };
-        js::callback(f, &to_js(&progress));
+        js::callback(f, &progress.to_js());
     }
 }
 
