@@ -4,6 +4,10 @@
 use crate::config::RawSettings;
 use crate::decode::decode_js;
 use crate::download::{download, DownloadOptions, GenerationRef};
+use crate::endpoints::{
+    Endpoint, PathArgs, FIND_USER, HEARTBEAT, IMAGE_CANCEL, IMAGE_CHECK, IMAGE_STATUS,
+    IMAGE_SUBMIT, MODELS,
+};
 use crate::error::Error;
 use crate::guard::{submit_guarded, Submitted};
 use crate::ids::JobId;
@@ -15,16 +19,10 @@ use crate::models::{
     ImageGenerateDryRunResponse, ImageGenerateStatusResponse, ImageGenerationParams, ModelsQuery,
     UserDetails,
 };
-use crate::pacing::Route;
 use crate::query::models_query_string;
-use crate::requests::HttpMethod;
-use crate::requests::{
-    parse_job_id, DeleteImageGenerateRequest, HordeRequest, ImageGenerateCheckRequest,
-    ImageGenerateStatusRequest,
-};
+use crate::requests::{parse_job_id, RequestKind};
 pub use crate::service::RequestOptions;
 use crate::service::Service;
-use crate::service::SUBMIT_PATH;
 use crate::transport::{Call, Transport};
 use crate::validate::validate_request;
 use horde_wasm_macros::{FromJs, ToJs};
@@ -210,17 +208,18 @@ pub(crate) fn job_id_arg(argument: &str, id: &JsValue) -> Result<JobId, Error> {
 }
 
 impl HordeClient {
-    /// The call of a job request built by `make` from the `id` argument, and that job id.
-    fn job_call<R: HordeRequest>(
+    /// The call of a job's `endpoint` for the `id` argument, and that job id.
+    fn job_call<R>(
         &self,
         id: &JsValue,
         options: &JsValue,
-        make: fn(JobId) -> R,
+        endpoint: &Endpoint<R>,
     ) -> (Result<Call, Error>, Option<JobId>) {
         match job_id_arg("id", id) {
             Ok(job) => {
                 let call = decode_options("options", options).and_then(|opts: RequestOptions| {
-                    self.service.request_call(&make(job.clone()), &opts)
+                    self.service
+                        .prepare(endpoint, &PathArgs::job(&job), None, &opts)
                 });
                 (call, Some(job))
             }
@@ -314,7 +313,7 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let (call, job) = self.job_call(&id, &options, ImageGenerateStatusRequest::for_job);
+        let (call, job) = self.job_call(&id, &options, &IMAGE_STATUS);
         launch_for(
             &self.service,
             call,
@@ -335,7 +334,7 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let (call, job) = self.job_call(&id, &options, DeleteImageGenerateRequest::for_job);
+        let (call, job) = self.job_call(&id, &options, &IMAGE_CANCEL);
         launch_for(
             &self.service,
             call,
@@ -352,7 +351,7 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let (call, _) = self.job_call(&id, &options, ImageGenerateCheckRequest::for_job);
+        let (call, _) = self.job_call(&id, &options, &IMAGE_CHECK);
         launch(&self.service, call, convert::<ImageGenerateCheckResponse>)
     }
 
@@ -377,24 +376,23 @@ impl HordeClient {
                 .filter(|_| request.is_object())
                 .unwrap_or(JsValue::UNDEFINED)
         };
-        let kind = field("kind").as_string().unwrap_or_default();
-        let (call, job, convert): (_, _, Convert) = match kind.as_str() {
-            "ImageGenerateStatusRequest" => {
-                let (c, j) =
-                    self.job_call(&field("id"), &options, ImageGenerateStatusRequest::for_job);
+        let kind = field("kind")
+            .as_string()
+            .and_then(|name| RequestKind::from_class_name(&name));
+        let (call, job, convert): (_, _, Convert) = match kind {
+            Some(RequestKind::ImageStatus) => {
+                let (c, j) = self.job_call(&field("id"), &options, &IMAGE_STATUS);
                 (c, j, convert::<ImageGenerateStatusResponse>)
             }
-            "DeleteImageGenerateRequest" => {
-                let (c, j) =
-                    self.job_call(&field("id"), &options, DeleteImageGenerateRequest::for_job);
+            Some(RequestKind::ImageCancel) => {
+                let (c, j) = self.job_call(&field("id"), &options, &IMAGE_CANCEL);
                 (c, j, convert::<ImageGenerateStatusResponse>)
             }
-            "ImageGenerateCheckRequest" => {
-                let (c, _) =
-                    self.job_call(&field("id"), &options, ImageGenerateCheckRequest::for_job);
+            Some(RequestKind::ImageCheck) => {
+                let (c, _) = self.job_call(&field("id"), &options, &IMAGE_CHECK);
                 (c, None, convert::<ImageGenerateCheckResponse>)
             }
-            _ => {
+            None => {
                 let e = Error::invalid(
                     "request",
                     "must be an ImageGenerateStatusRequest, DeleteImageGenerateRequest or ImageGenerateCheckRequest",
@@ -445,12 +443,13 @@ impl HordeClient {
             match outcome {
                 Submitted::Answered(r) => Ok(r?.to_js()),
                 Submitted::Stopped(_) if why == 1 => Err(Error::Timeout {
-                    method: "POST",
-                    path: SUBMIT_PATH.into(),
+                    method: IMAGE_SUBMIT.method.as_str(),
+                    path: IMAGE_SUBMIT.path.into(),
                     timeout_ms,
                 }),
                 Submitted::Stopped(_) => {
-                    Err(crate::js::aborted(format!("POST {SUBMIT_PATH}"), &signal))
+                    let during = format!("{} {}", IMAGE_SUBMIT.method.as_str(), IMAGE_SUBMIT.path);
+                    Err(crate::js::aborted(during, &signal))
                 }
             }
         })
@@ -553,12 +552,8 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let call = decode_options("options", &options).and_then(|opts: RequestOptions| {
-            self.service.call(
-                &opts,
-                HttpMethod::Get,
-                "/v2/status/heartbeat".into(),
-                Route::Unlimited,
-            )
+            self.service
+                .prepare(&HEARTBEAT, &PathArgs::default(), None, &opts)
         });
         launch(&self.service, call, convert::<HeartbeatResponse>)
     }
@@ -572,9 +567,11 @@ impl HordeClient {
     ) -> Promise {
         let call = decode_options("query", &query).and_then(|query: ModelsQuery| {
             let opts: RequestOptions = decode_options("options", &options)?;
-            let path = format!("/v2/status/models{}", models_query_string(&query));
-            self.service
-                .call(&opts, HttpMethod::Get, path, Route::Default)
+            let args = PathArgs {
+                id: None,
+                query: models_query_string(&query),
+            };
+            self.service.prepare(&MODELS, &args, None, &opts)
         });
         launch(&self.service, call, convert::<Vec<ActiveModel>>)
     }
@@ -587,14 +584,8 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let call = decode_options("options", &options).and_then(|opts: RequestOptions| {
-            let mut call = self.service.call(
-                &opts,
-                HttpMethod::Get,
-                "/v2/find_user".into(),
-                Route::Default,
-            )?;
-            call.with_key = true;
-            Ok(call)
+            self.service
+                .prepare(&FIND_USER, &PathArgs::default(), None, &opts)
         });
         launch(&self.service, call, convert::<UserDetails>)
     }

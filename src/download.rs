@@ -2,11 +2,11 @@
 //! to the image host, one refresh of an expired URL through a status call, and clear errors for
 //! `"N/A"` and for answers that are not images.
 
+use crate::endpoints::{PathArgs, IMAGE_STATUS};
 use crate::error::{Cause, Error};
 use crate::ids::JobId;
 use crate::js;
 use crate::models::{image_form, ImageForm, ImageGenerateStatusResponse};
-use crate::requests::ImageGenerateStatusRequest;
 use crate::retry::{retry_delay_ms, should_retry};
 use crate::service::{RequestOptions, Service};
 use crate::transport::{too_large, Failure};
@@ -313,14 +313,15 @@ async fn refresh_url(
     generation_id: &str,
     opts: &DownloadOptions,
 ) -> Result<Option<String>, Error> {
-    let request = ImageGenerateStatusRequest::for_job(job.clone());
     let ro = RequestOptions {
         signal: opts.signal.clone(),
         timeout_ms: opts.timeout_ms,
         max_retries: None,
         keepalive: None,
     };
-    let status: ImageGenerateStatusResponse = service.send_request(&request, &ro).await?;
+    let status: ImageGenerateStatusResponse = service
+        .call(&IMAGE_STATUS, &PathArgs::job(job), None, &ro)
+        .await?;
     Ok(status
         .generations
         .iter()

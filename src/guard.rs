@@ -7,11 +7,11 @@
 //! the answer (to cancel the job itself, knowing its id), then gives up on it: the task stays
 //! behind and cancels the job if the answer still brings one.
 
+use crate::endpoints::{PathArgs, IMAGE_CANCEL};
 use crate::error::Error;
 use crate::ids::JobId;
 use crate::js;
 use crate::models::{ImageGenerateAsyncResponse, ImageGenerateStatusResponse};
-use crate::requests::DeleteImageGenerateRequest;
 use crate::service::Service;
 use crate::transport::Call;
 use std::cell::RefCell;
@@ -143,7 +143,6 @@ pub async fn submit_guarded(
 /// Cancels a job whose submit answered after its caller had given up.
 async fn cancel_orphan(service: &Service, id: &str) {
     let Ok(job) = JobId::parse(id) else { return };
-    let request = DeleteImageGenerateRequest::for_job(job);
     let opts = crate::service::RequestOptions {
         signal: JsValue::UNDEFINED,
         timeout_ms: Some(10_000.0),
@@ -152,7 +151,7 @@ async fn cancel_orphan(service: &Service, id: &str) {
         keepalive: Some(true),
     };
     let _ = service
-        .send_request::<DeleteImageGenerateRequest>(&request, &opts)
+        .call(&IMAGE_CANCEL, &PathArgs::job(&job), None, &opts)
         .await
         .map(|_: ImageGenerateStatusResponse| ());
 }

@@ -17,6 +17,7 @@
 pub mod cadence;
 pub mod config;
 pub mod decode;
+pub mod endpoints;
 pub mod error;
 pub mod ids;
 mod log;

@@ -3,6 +3,7 @@
 
 use crate::cadence::{failure_delay_ms, next_check_delay_ms, MIN_DELAY_MS};
 use crate::decode::BODY_PATH;
+use crate::endpoints::{PathArgs, IMAGE_CANCEL, IMAGE_CHECK, IMAGE_STATUS, IMAGE_SUBMIT};
 use crate::error::{Error, JobFailure};
 use crate::guard::{submit_guarded, Submitted};
 use crate::ids::JobId;
@@ -11,11 +12,6 @@ use crate::jsval::ToJs;
 use crate::models::{
     ImageGenerateAsyncRequest, ImageGenerateAsyncResponse, ImageGenerateCheckResponse,
     ImageGenerateStatusResponse, JobProgress,
-};
-use crate::pacing::Route;
-use crate::requests::{
-    DeleteImageGenerateRequest, HordeRequest, HttpMethod, ImageGenerateCheckRequest,
-    ImageGenerateStatusRequest,
 };
 use crate::service::{RequestOptions, Service};
 use horde_wasm_macros::{FromJs, ToJs};
@@ -191,8 +187,8 @@ impl Job {
             Ok(id) => id,
             Err(e) => {
                 let err = Error::Decode {
-                    method: "POST",
-                    path: "/v2/generate/async".into(),
+                    method: IMAGE_SUBMIT.method.as_str(),
+                    path: IMAGE_SUBMIT.path.into(),
                     error: crate::decode::DecodeError {
                         field_path: "id".into(),
                         message: e.to_string(),
@@ -255,7 +251,7 @@ impl Job {
 
     /// Checks until `done`, delivering images early when the status limit has room.
     async fn wait(&mut self, id: &JobId) -> Result<(), Stop> {
-        let check_request = ImageGenerateCheckRequest::for_job(id.clone());
+        let args = PathArgs::job(id);
         let mut failures = 0;
         let mut impossible_since: Option<f64> = None;
         let impossible_limit = self
@@ -268,7 +264,7 @@ impl Job {
             }
             let opts = self.call_options();
             let check: ImageGenerateCheckResponse =
-                match self.service.send_request(&check_request, &opts).await {
+                match self.service.call(&IMAGE_CHECK, &args, None, &opts).await {
                     Ok(c) => {
                         failures = 0;
                         c
@@ -332,18 +328,18 @@ impl Job {
         if self.opts.on_image.is_none() {
             return;
         }
-        let request = ImageGenerateStatusRequest::for_job(id.clone());
+        let args = PathArgs::job(id);
         if !self.service.transport.has_room(
-            HttpMethod::Get,
-            &request.path(),
-            Route::Status,
+            IMAGE_STATUS.method,
+            &IMAGE_STATUS.path_with(&args),
+            IMAGE_STATUS.route,
             STATUS_SPARE,
         ) {
             return;
         }
         let mut opts = self.call_options();
         opts.max_retries = Some(0);
-        if let Ok(status) = self.service.send_request(&request, &opts).await {
+        if let Ok(status) = self.service.call(&IMAGE_STATUS, &args, None, &opts).await {
             self.deliver(&status);
             self.last_status = Some(status);
         }
@@ -352,9 +348,9 @@ impl Job {
     /// The final status once `done`: resolves with every requested image, or rejects with
     /// `HordeJobFaultedError` holding the images that arrived.
     async fn finish(&mut self, id: &JobId) -> Result<JsValue, JsValue> {
-        let request = ImageGenerateStatusRequest::for_job(id.clone());
         let opts = self.call_options();
-        let status = match self.service.send_request(&request, &opts).await {
+        let args = PathArgs::job(id);
+        let status = match self.service.call(&IMAGE_STATUS, &args, None, &opts).await {
             Ok(s) => s,
             Err(Error::Aborted { .. }) => {
                 let e = self.stopped_error("fetching the final status");
@@ -394,14 +390,16 @@ impl Job {
     /// With `keepalive`: a page aborts its jobs from `pagehide`, and without it the browser
     /// drops the cancel as the page goes (a navigation or a reload loses it).
     async fn cancel(&mut self, id: &JobId) -> (Option<ImageGenerateStatusResponse>, Option<Error>) {
-        let request = DeleteImageGenerateRequest::for_job(id.clone());
         let opts = RequestOptions {
             signal: JsValue::UNDEFINED,
             timeout_ms: Some(5_000.0),
             max_retries: Some(3),
             keepalive: Some(true),
         };
-        let result = match self.service.request_call(&request, &opts) {
+        let result = match self
+            .service
+            .prepare(&IMAGE_CANCEL, &PathArgs::job(id), None, &opts)
+        {
             Ok(mut call) => {
                 // The caller is usually aborting: the cancel, retries included, ends within
                 // CANCEL_BUDGET_MS, and its error (if any) goes to `cancelError`.

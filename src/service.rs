@@ -4,21 +4,19 @@
 //! lifecycle, the submit guard and downloads use it directly.
 
 use crate::decode::decode_js;
+use crate::endpoints::{Endpoint, PathArgs, IMAGE_SUBMIT};
 use crate::error::Error;
 use crate::ids::JobId;
 use crate::jsval::{FromJs, ToJs};
 use crate::models::ImageGenerateAsyncRequest;
 use crate::pacing::Route;
-use crate::requests::{HordeRequest, HttpMethod};
+use crate::requests::HttpMethod;
 use crate::transport::{Call, Transport};
 use crate::validate::validate_request;
 use horde_wasm_macros::{FromJs, ToJs};
 use std::cell::RefCell;
 use tsify::Tsify;
 use wasm_bindgen::JsValue;
-
-/// The submit endpoint.
-pub const SUBMIT_PATH: &str = "/v2/generate/async";
 
 /// Options of a single call.
 #[derive(Tsify, FromJs, ToJs, Default)]
@@ -85,13 +83,35 @@ impl Service {
             .map(|(_, j)| j.clone())
     }
 
-    /// A call with the client's defaults and the caller's overrides.
-    pub fn call(
+    /// The call of `endpoint`, with its path filled from `args`, the client's defaults and the
+    /// caller's overrides.
+    #[inline]
+    pub fn prepare<R>(
         &self,
+        endpoint: &Endpoint<R>,
+        args: &PathArgs<'_>,
+        body: Option<JsValue>,
         opts: &RequestOptions,
-        method: HttpMethod,
-        path: String,
-        route: Route,
+    ) -> Result<Call, Error> {
+        self.prepare_untyped(
+            Operation {
+                method: endpoint.method,
+                path: endpoint.path_with(args),
+                route: endpoint.route,
+                with_key: endpoint.with_key,
+                repeatable: endpoint.repeatable,
+            },
+            body,
+            opts,
+        )
+    }
+
+    /// [`Service::prepare`] past the row's type (one copy in the module for every endpoint).
+    fn prepare_untyped(
+        &self,
+        operation: Operation,
+        body: Option<JsValue>,
+        opts: &RequestOptions,
     ) -> Result<Call, Error> {
         let s = &self.transport.settings;
         let timeout_ms =
@@ -104,30 +124,34 @@ impl Service {
             ));
         }
         Ok(Call {
-            method,
-            path,
-            route,
-            body: None,
-            with_key: false,
+            method: operation.method,
+            path: operation.path,
+            route: operation.route,
+            body,
+            with_key: operation.with_key,
+            repeatable: operation.repeatable,
             timeout_ms,
             max_retries,
             signal: opts.signal.clone(),
-            abort_in_flight: true,
+            abort_in_flight: operation.repeatable,
             deadline: None,
             keepalive: opts.keepalive == Some(true),
         })
     }
 
-    /// A call for a seed request.
-    pub fn request_call<R: HordeRequest>(
+    /// Calls `endpoint` and decodes its answer.
+    pub async fn call<R: FromJs>(
         &self,
-        request: &R,
+        endpoint: &Endpoint<R>,
+        args: &PathArgs<'_>,
+        body: Option<JsValue>,
         opts: &RequestOptions,
-    ) -> Result<Call, Error> {
-        self.call(opts, R::METHOD, request.path(), R::ROUTE)
+    ) -> Result<R, Error> {
+        let call = self.prepare(endpoint, args, body, opts)?;
+        self.send_typed(&call).await
     }
 
-    /// The `POST /v2/generate/async` call: the request with the SDK defaults filled in,
+    /// The submit call ([`IMAGE_SUBMIT`]): the request with the SDK defaults filled in,
     /// validated, and `dry_run` set or not, with the caller's options (signal, timeout,
     /// retries). Never aborted in flight (see [`Call`]).
     pub fn submit_call(
@@ -139,24 +163,12 @@ impl Service {
         request.apply_sdk_defaults();
         request.dry_run = dry_run.then_some(true);
         validate_request(&request)?;
-        let mut call = self.call(opts, HttpMethod::Post, SUBMIT_PATH.into(), Route::Submit)?;
-        call.body = Some(request.to_js());
-        call.with_key = true;
-        call.abort_in_flight = false;
-        Ok(call)
-    }
-
-    /// Sends a seed request and decodes its answer.
-    pub async fn send_request<R: HordeRequest>(
-        &self,
-        request: &R,
-        opts: &RequestOptions,
-    ) -> Result<R::Response, Error>
-    where
-        R::Response: FromJs,
-    {
-        let call = self.request_call(request, opts)?;
-        self.send_typed(&call).await
+        self.prepare(
+            &IMAGE_SUBMIT,
+            &PathArgs::default(),
+            Some(request.to_js()),
+            opts,
+        )
     }
 
     /// Sends a call and decodes its answer as `T`.
@@ -168,4 +180,13 @@ impl Service {
             error,
         })
     }
+}
+
+/// An endpoint row without its answer's type.
+struct Operation {
+    method: HttpMethod,
+    path: String,
+    route: Route,
+    with_key: bool,
+    repeatable: bool,
 }
