@@ -1,17 +1,19 @@
 //! `generateImages`: submit, check at an adaptive cadence, deliver images early, fetch the final
 //! status; and on abort or timeout, cancel the job on the server and hand back what finished.
+//! Generic over the kind of job ([`JobKind`]); image jobs are [`ImageJob`].
 
 use crate::cadence::{failure_delay_ms, next_check_delay_ms, MIN_DELAY_MS};
 use crate::decode::BODY_PATH;
-use crate::endpoints::{PathArgs, IMAGE_CANCEL, IMAGE_CHECK, IMAGE_STATUS, IMAGE_SUBMIT};
+use crate::endpoints::{Endpoint, PathArgs, IMAGE_CANCEL, IMAGE_CHECK, IMAGE_STATUS, IMAGE_SUBMIT};
 use crate::error::{Error, JobFailure};
 use crate::guard::{submit_guarded, Submitted};
 use crate::ids::JobId;
 use crate::js;
+use crate::jsval::FromJs;
 use crate::jsval::ToJs;
 use crate::models::{
     ImageGenerateAsyncRequest, ImageGenerateAsyncResponse, ImageGenerateCheckResponse,
-    ImageGenerateStatusResponse, JobProgress,
+    ImageGenerateStatusResponse, ImageGeneration, JobProgress,
 };
 use crate::service::{RequestOptions, Service};
 use horde_wasm_macros::{FromJs, ToJs};
@@ -107,6 +109,54 @@ pub struct GenerationProgress {
     pub checks: u32,
 }
 
+/// What the lifecycle needs to know of one kind of job (images here; text and alchemy jobs
+/// have the same submit, check, status and cancel shape): which endpoints check, fetch and
+/// cancel it, how its results are listed, and when a finished job lacks some of them.
+pub trait JobKind {
+    /// The check answer: the job's progress.
+    type Check: JobProgress + FromJs + 'static;
+    /// The status answer, with the results.
+    type Status: FromJs + ToJs + 'static;
+    /// One result (an image).
+    type Result: ToJs;
+    /// The progress endpoint.
+    const CHECK: &'static Endpoint<Self::Check>;
+    /// The full status endpoint.
+    const STATUS: &'static Endpoint<Self::Status>;
+    /// The cancel endpoint; its answer is the status just before the cancel.
+    const CANCEL: &'static Endpoint<Self::Status>;
+    /// The results a status holds.
+    fn results(status: &Self::Status) -> &[Self::Result];
+    /// A result's id.
+    fn result_id(result: &Self::Result) -> &str;
+    /// Why a `done` job is not a success, if it is not (see [`shortfall`]).
+    fn shortfall(id: &JobId, status: &Self::Status, requested: u32) -> Option<String>;
+}
+
+/// An image generation job.
+pub struct ImageJob;
+
+impl JobKind for ImageJob {
+    type Check = ImageGenerateCheckResponse;
+    type Status = ImageGenerateStatusResponse;
+    type Result = ImageGeneration;
+    const CHECK: &'static Endpoint<Self::Check> = &IMAGE_CHECK;
+    const STATUS: &'static Endpoint<Self::Status> = &IMAGE_STATUS;
+    const CANCEL: &'static Endpoint<Self::Status> = &IMAGE_CANCEL;
+
+    fn results(status: &Self::Status) -> &[Self::Result] {
+        &status.generations
+    }
+
+    fn result_id(result: &Self::Result) -> &str {
+        &result.id
+    }
+
+    fn shortfall(id: &JobId, status: &Self::Status, requested: u32) -> Option<String> {
+        shortfall(id, status, requested)
+    }
+}
+
 /// How the wait ended.
 enum Stop {
     /// The caller aborted or the timeout ran out.
@@ -115,7 +165,7 @@ enum Stop {
     Failed(Error, bool),
 }
 
-struct Job {
+struct Job<K: JobKind> {
     service: Rc<Service>,
     opts: GenerateOptions,
     stop: js::Deadline,
@@ -125,7 +175,7 @@ struct Job {
     id: Option<JobId>,
     checks: u32,
     delivered: Vec<String>,
-    last_status: Option<ImageGenerateStatusResponse>,
+    last_status: Option<K::Status>,
 }
 
 /// Runs the whole lifecycle and resolves to the final status (as a JS value).
@@ -156,7 +206,7 @@ pub async fn generate_images(
     }
     let stop = js::Deadline::new(timeout_ms, &opts.signal);
     service.transport.limiter.borrow_mut().sweep(js::now());
-    let mut job = Job {
+    let mut job = Job::<ImageJob> {
         service,
         opts,
         stop,
@@ -174,7 +224,7 @@ pub async fn generate_images(
     result
 }
 
-impl Job {
+impl<K: JobKind> Job<K> {
     async fn run(&mut self, request: ImageGenerateAsyncRequest) -> Result<JsValue, JsValue> {
         let submitted = match self.submit(request).await {
             Ok(s) => s,
@@ -263,31 +313,30 @@ impl Job {
                 return Err(Stop::Stopped);
             }
             let opts = self.call_options();
-            let check: ImageGenerateCheckResponse =
-                match self.service.call(&IMAGE_CHECK, &args, None, &opts).await {
-                    Ok(c) => {
-                        failures = 0;
-                        c
+            let check: K::Check = match self.service.call(K::CHECK, &args, None, &opts).await {
+                Ok(c) => {
+                    failures = 0;
+                    c
+                }
+                Err(Error::Aborted { .. }) => return Err(Stop::Stopped),
+                Err(e) if e.status() == Some(404) => {
+                    return Err(Stop::Failed(self.expired(id), false))
+                }
+                Err(e) if transient(&e) && failures < MAX_CHECK_FAILURES => {
+                    failures += 1;
+                    if !js::sleep(failure_delay_ms(failures), &self.stop.signal()).await {
+                        return Err(Stop::Stopped);
                     }
-                    Err(Error::Aborted { .. }) => return Err(Stop::Stopped),
-                    Err(e) if e.status() == Some(404) => {
-                        return Err(Stop::Failed(self.expired(id), false))
-                    }
-                    Err(e) if transient(&e) && failures < MAX_CHECK_FAILURES => {
-                        failures += 1;
-                        if !js::sleep(failure_delay_ms(failures), &self.stop.signal()).await {
-                            return Err(Stop::Stopped);
-                        }
-                        continue;
-                    }
-                    Err(e) => return Err(Stop::Failed(e, true)),
-                };
+                    continue;
+                }
+                Err(e) => return Err(Stop::Failed(e, true)),
+            };
             self.checks += 1;
             self.progress(Some(id), &check);
-            if check.done {
+            if check.done() {
                 return Ok(());
             }
-            if check.is_possible {
+            if check.is_possible() {
                 impossible_since = None;
             } else {
                 let since = *impossible_since.get_or_insert_with(js::now);
@@ -306,7 +355,7 @@ impl Job {
                     ));
                 }
             }
-            if check.finished as usize > self.delivered.len() {
+            if check.finished() as usize > self.delivered.len() {
                 self.deliver_early(id).await;
             }
             let mut delay = next_check_delay_ms(&check, self.checks);
@@ -330,16 +379,16 @@ impl Job {
         }
         let args = PathArgs::job(id);
         if !self.service.transport.has_room(
-            IMAGE_STATUS.method,
-            &IMAGE_STATUS.path_with(&args),
-            IMAGE_STATUS.route,
+            K::STATUS.method,
+            &K::STATUS.path_with(&args),
+            K::STATUS.route,
             STATUS_SPARE,
         ) {
             return;
         }
         let mut opts = self.call_options();
         opts.max_retries = Some(0);
-        if let Ok(status) = self.service.call(&IMAGE_STATUS, &args, None, &opts).await {
+        if let Ok(status) = self.service.call(K::STATUS, &args, None, &opts).await {
             self.deliver(&status);
             self.last_status = Some(status);
         }
@@ -350,7 +399,7 @@ impl Job {
     async fn finish(&mut self, id: &JobId) -> Result<JsValue, JsValue> {
         let opts = self.call_options();
         let args = PathArgs::job(id);
-        let status = match self.service.call(&IMAGE_STATUS, &args, None, &opts).await {
+        let status = match self.service.call(K::STATUS, &args, None, &opts).await {
             Ok(s) => s,
             Err(Error::Aborted { .. }) => {
                 let e = self.stopped_error("fetching the final status");
@@ -368,7 +417,7 @@ impl Job {
             }
         };
         self.deliver(&status);
-        if let Some(message) = shortfall(id, &status, self.requested) {
+        if let Some(message) = K::shortfall(id, &status, self.requested) {
             let e = Error::Job {
                 failure: JobFailure::Faulted,
                 job_id: id.to_string(),
@@ -389,7 +438,7 @@ impl Job {
     /// `DELETE` with a fresh timeout and no caller signal (the caller has usually just aborted).
     /// With `keepalive`: a page aborts its jobs from `pagehide`, and without it the browser
     /// drops the cancel as the page goes (a navigation or a reload loses it).
-    async fn cancel(&mut self, id: &JobId) -> (Option<ImageGenerateStatusResponse>, Option<Error>) {
+    async fn cancel(&mut self, id: &JobId) -> (Option<K::Status>, Option<Error>) {
         let opts = RequestOptions {
             signal: JsValue::UNDEFINED,
             timeout_ms: Some(5_000.0),
@@ -398,15 +447,13 @@ impl Job {
         };
         let result = match self
             .service
-            .prepare(&IMAGE_CANCEL, &PathArgs::job(id), None, &opts)
+            .prepare(K::CANCEL, &PathArgs::job(id), None, &opts)
         {
             Ok(mut call) => {
                 // The caller is usually aborting: the cancel, retries included, ends within
                 // CANCEL_BUDGET_MS, and its error (if any) goes to `cancelError`.
                 call.deadline = Some(js::now() + CANCEL_BUDGET_MS);
-                self.service
-                    .send_typed::<ImageGenerateStatusResponse>(&call)
-                    .await
+                self.service.send_typed::<K::Status>(&call).await
             }
             Err(e) => Err(e),
         };
@@ -419,14 +466,16 @@ impl Job {
         }
     }
 
-    fn deliver(&mut self, status: &ImageGenerateStatusResponse) {
+    fn deliver(&mut self, status: &K::Status) {
+        let results = K::results(status);
         if let Some(id) = &self.id {
             self.service
-                .remember(id, status.generations.iter().map(|g| g.id.clone()));
+                .remember(id, results.iter().map(|g| K::result_id(g).to_owned()));
         }
-        for g in status.generations.iter() {
-            if !self.delivered.contains(&g.id) {
-                self.delivered.push(g.id.clone());
+        for g in results {
+            let result_id = K::result_id(g);
+            if !self.delivered.iter().any(|d| d == result_id) {
+                self.delivered.push(result_id.to_owned());
                 if let Some(f) = &self.opts.on_image {
                     js::callback(f, &g.to_js());
                 }
@@ -471,12 +520,7 @@ impl Job {
     }
 
     /// The JS error, with `jobId`, `partial` and `cancelError` attached where known.
-    fn fail(
-        &self,
-        e: Error,
-        partial: Option<&ImageGenerateStatusResponse>,
-        cancel_error: Option<Error>,
-    ) -> JsValue {
+    fn fail(&self, e: Error, partial: Option<&K::Status>, cancel_error: Option<Error>) -> JsValue {
         let job_id = self
             .id
             .as_ref()
