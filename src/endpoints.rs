@@ -4,12 +4,12 @@
 //! goes through a row; adding an endpoint is adding a row and a typed method.
 
 use crate::ids::JobId;
+use crate::method::HttpMethod;
 use crate::models::{
     ActiveModel, HeartbeatResponse, ImageGenerateAsyncResponse, ImageGenerateCheckResponse,
     ImageGenerateStatusResponse, UserDetails,
 };
 use crate::pacing::Route;
-use crate::requests::HttpMethod;
 use std::marker::PhantomData;
 
 /// One operation of the Horde API; `R` is its success answer's model.

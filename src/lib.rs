@@ -21,6 +21,7 @@ pub mod endpoints;
 pub mod error;
 pub mod ids;
 mod log;
+pub mod method;
 pub mod models;
 pub mod num;
 pub mod pacing;

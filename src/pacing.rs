@@ -11,7 +11,7 @@
 /// The limiter key of a method and path: the path without its query string, as Flask's
 /// `request.path` that the server keys its windows by (so per job id for check, status and
 /// delete, while `/v2/status/models?type=text` shares the window of `/v2/status/models`).
-pub fn limit_key(method: crate::requests::HttpMethod, path: &str) -> String {
+pub fn limit_key(method: crate::method::HttpMethod, path: &str) -> String {
     let path = crate::text::split_once(path, "?").map_or(path, |(p, _)| p);
     format!("{} {}", method.as_str(), path)
 }
@@ -341,7 +341,7 @@ mod tests {
 
     #[test]
     fn the_key_is_method_and_path_without_the_query() {
-        use crate::requests::HttpMethod;
+        use crate::method::HttpMethod;
         let models = limit_key(HttpMethod::Get, "/v2/status/models");
         assert_eq!(models, "GET /v2/status/models");
         assert_eq!(

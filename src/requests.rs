@@ -6,36 +6,10 @@
 use crate::endpoints::{Endpoint, PathArgs, IMAGE_CANCEL, IMAGE_CHECK, IMAGE_STATUS};
 use crate::error::Error;
 use crate::ids::JobId;
+pub use crate::method::HttpMethod;
 use crate::models::{ImageGenerateCheckResponse, ImageGenerateStatusResponse};
 use crate::pacing::Route;
 use wasm_bindgen::prelude::*;
-
-/// An HTTP method.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum HttpMethod {
-    /// GET
-    Get,
-    /// POST
-    Post,
-    /// DELETE
-    Delete,
-}
-
-impl HttpMethod {
-    /// The method's name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            HttpMethod::Get => "GET",
-            HttpMethod::Post => "POST",
-            HttpMethod::Delete => "DELETE",
-        }
-    }
-
-    /// Whether repeating the request is harmless (GET and DELETE here).
-    pub const fn is_idempotent(self) -> bool {
-        !matches!(self, HttpMethod::Post)
-    }
-}
 
 /// A request to the Horde: what horde_sdk's request classes declare, read from its row of the
 /// endpoint table.
