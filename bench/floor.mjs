@@ -24,7 +24,7 @@ import { functionsOf, groupOf } from './breakdown.mjs';
 import { bindAndOptimise } from '../scripts/build.mjs';
 
 /** The modules the floor compiles out: the asynchronous half. */
-export const ASYNC_MODULES = ['client', 'download', 'guard', 'lifecycle', 'transport'];
+export const ASYNC_MODULES = ['client', 'download', 'guard', 'lifecycle', 'service', 'transport'];
 
 /** lib.rs with the asynchronous modules compiled out and the floor's exports added. */
 export function floorLib(lib) {

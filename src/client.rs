@@ -4,6 +4,10 @@
 use crate::config::RawSettings;
 use crate::decode::decode_js;
 use crate::download::{download, DownloadOptions, GenerationRef};
+use crate::endpoints::{
+    Endpoint, PathArgs, FIND_USER, HEARTBEAT, IMAGE_CANCEL, IMAGE_CHECK, IMAGE_STATUS,
+    IMAGE_SUBMIT, MODELS,
+};
 use crate::error::Error;
 use crate::guard::{submit_guarded, Submitted};
 use crate::ids::JobId;
@@ -15,18 +19,14 @@ use crate::models::{
     ImageGenerateDryRunResponse, ImageGenerateStatusResponse, ImageGenerationParams, ModelsQuery,
     UserDetails,
 };
-use crate::pacing::Route;
 use crate::query::models_query_string;
-use crate::requests::HttpMethod;
-use crate::requests::{
-    parse_job_id, DeleteImageGenerateRequest, HordeRequest, ImageGenerateCheckRequest,
-    ImageGenerateStatusRequest,
-};
+use crate::requests::{parse_job_id, RequestKind};
+pub use crate::service::RequestOptions;
+use crate::service::Service;
 use crate::transport::{Call, Transport};
 use crate::validate::validate_request;
 use horde_wasm_macros::{FromJs, ToJs};
 use js_sys::{Function, Object, Promise, Reflect};
-use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -77,28 +77,6 @@ pub struct ClientOptions {
     pub fetch: Option<Function>,
 }
 
-/// Options of a single call.
-#[derive(Tsify, FromJs, ToJs, Default)]
-#[serde(rename_all = "camelCase")]
-#[js(options)]
-pub struct RequestOptions {
-    /// Aborts the call; it then rejects with `HordeAbortError`.
-    #[tsify(optional, type = "AbortSignal")]
-    #[js(read = crate::js_options::signal)]
-    pub signal: JsValue,
-    /// Overrides the client's `timeoutMs` for this call.
-    #[tsify(optional)]
-    pub timeout_ms: Option<f64>,
-    /// Overrides the client's `maxRetries` for this call.
-    #[tsify(optional)]
-    pub max_retries: Option<u32>,
-    /// Lets the request outlive the page (fetch's `keepalive`): for a cancel sent while the
-    /// page is being left, from a `pagehide` listener. Default `false`. Browsers refuse
-    /// keepalive bodies over 64 KB. (The cancels `generateImages` sends itself always use it.)
-    #[tsify(optional)]
-    pub keepalive: Option<bool>,
-}
-
 /// What the client has sent so far (for diagnostics and benchmarks).
 #[derive(Tsify, FromJs, ToJs)]
 #[serde(rename_all = "camelCase")]
@@ -110,18 +88,6 @@ pub struct ClientStats {
     /// 429 answers received.
     pub rate_limited: u32,
 }
-
-/// The shared state of a client; cloned into every call's future, so `free()` during a call is
-/// harmless.
-pub(crate) struct Inner {
-    pub transport: Transport,
-    /// Which job each recently seen generation belongs to, so that `downloadImage` can refresh
-    /// an expired URL without being told the job id. The newest [`IMAGES_REMEMBERED`] only.
-    pub images: RefCell<Vec<(String, JobId)>>,
-}
-
-/// How many generations a client remembers the job of.
-pub const IMAGES_REMEMBERED: usize = 1024;
 
 /// `HordeClient.send` typed by the request's class (TypeScript merges this interface into the
 /// class; the request classes differ by their literal `kind`).
@@ -148,7 +114,7 @@ export interface HordeClient {
 /// `HordeError` subclasses (see the README's error table).
 #[wasm_bindgen]
 pub struct HordeClient {
-    inner: Rc<Inner>,
+    service: Rc<Service>,
 }
 
 /// One instance of the promise machinery for every method (each future is boxed), which
@@ -175,13 +141,13 @@ fn convert<T: FromJs + ToJs>(json: JsValue) -> Result<JsValue, crate::decode::De
 
 /// The promise of one call: one shared async pipeline (send, then convert) for every simple
 /// method; argument errors reject without sending anything.
-fn launch(inner: &Rc<Inner>, call: Result<Call, Error>, convert: Convert) -> Promise {
-    launch_for(inner, call, convert, None)
+fn launch(service: &Rc<Service>, call: Result<Call, Error>, convert: Convert) -> Promise {
+    launch_for(service, call, convert, None)
 }
 
 /// [`launch`] for a status answer of `job`: its generations are remembered for downloads.
 fn launch_for(
-    inner: &Rc<Inner>,
+    service: &Rc<Service>,
     call: Result<Call, Error>,
     convert: Convert,
     job: Option<JobId>,
@@ -190,9 +156,9 @@ fn launch_for(
         Ok(call) => call,
         Err(e) => return Promise::reject(&e.to_js()),
     };
-    let inner = inner.clone();
+    let service = service.clone();
     spawn(async move {
-        let json = inner.transport.send(&call).await?;
+        let json = service.transport.send(&call).await?;
         let out = convert(json).map_err(|error| Error::Decode {
             method: call.method.as_str(),
             path: call.path.clone(),
@@ -210,19 +176,11 @@ fn launch_for(
                         .collect::<Vec<_>>()
                 })
                 .unwrap_or_default();
-            inner.remember(&job, ids);
+            service.remember(&job, ids);
         }
         Ok(out)
     })
 }
-
-/// A model as a plain JavaScript object.
-pub(crate) fn to_js<T: ToJs + ?Sized>(value: &T) -> JsValue {
-    value.to_js()
-}
-
-/// The submit endpoint.
-pub const SUBMIT_PATH: &str = "/v2/generate/async";
 
 /// An image request from JavaScript: an object with known keys only (a misspelt key would
 /// otherwise be dropped without a word), decoded with the failing field's path.
@@ -249,124 +207,19 @@ pub(crate) fn job_id_arg(argument: &str, id: &JsValue) -> Result<JobId, Error> {
     parse_job_id(argument, &s)
 }
 
-impl Inner {
-    /// Remembers that these generations belong to `job`.
-    pub fn remember(&self, job: &JobId, generation_ids: impl IntoIterator<Item = String>) {
-        let mut images = self.images.borrow_mut();
-        for id in generation_ids {
-            images.retain(|(g, _)| *g != id);
-            images.push((id, job.clone()));
-        }
-        let excess = images.len().saturating_sub(IMAGES_REMEMBERED);
-        images.drain(..excess);
-    }
-
-    /// The job a generation was seen in, if remembered.
-    pub fn job_of(&self, generation_id: &str) -> Option<JobId> {
-        self.images
-            .borrow()
-            .iter()
-            .find(|(g, _)| g == generation_id)
-            .map(|(_, j)| j.clone())
-    }
-
-    /// A call with the client's defaults and the caller's overrides.
-    pub fn call(
-        &self,
-        opts: &RequestOptions,
-        method: HttpMethod,
-        path: String,
-        route: Route,
-    ) -> Result<Call, Error> {
-        let s = &self.transport.settings;
-        let timeout_ms =
-            crate::config::positive_ms("options.timeoutMs", opts.timeout_ms, s.timeout_ms)?;
-        let max_retries = opts.max_retries.unwrap_or(s.max_retries);
-        if max_retries > 10 {
-            return Err(Error::invalid(
-                "options.maxRetries",
-                "must be between 0 and 10",
-            ));
-        }
-        Ok(Call {
-            method,
-            path,
-            route,
-            body: None,
-            with_key: false,
-            timeout_ms,
-            max_retries,
-            signal: opts.signal.clone(),
-            abort_in_flight: true,
-            deadline: None,
-            keepalive: opts.keepalive == Some(true),
-        })
-    }
-
-    /// A call for a seed request.
-    pub fn request_call<R: HordeRequest>(
-        &self,
-        request: &R,
-        opts: &RequestOptions,
-    ) -> Result<Call, Error> {
-        self.call(opts, R::METHOD, request.path(), R::ROUTE)
-    }
-
-    /// The `POST /v2/generate/async` call: the request with the SDK defaults filled in,
-    /// validated, and `dry_run` set or not, with the caller's options (signal, timeout,
-    /// retries). Never aborted in flight (see [`Call`]).
-    pub fn submit_call(
-        &self,
-        mut request: ImageGenerateAsyncRequest,
-        opts: &RequestOptions,
-        dry_run: bool,
-    ) -> Result<Call, Error> {
-        request.apply_sdk_defaults();
-        request.dry_run = dry_run.then_some(true);
-        validate_request(&request)?;
-        let mut call = self.call(opts, HttpMethod::Post, SUBMIT_PATH.into(), Route::Submit)?;
-        call.body = Some(request.to_js());
-        call.with_key = true;
-        call.abort_in_flight = false;
-        Ok(call)
-    }
-
-    /// Sends a seed request and decodes its answer.
-    pub async fn send_request<R: HordeRequest>(
-        &self,
-        request: &R,
-        opts: &RequestOptions,
-    ) -> Result<R::Response, Error>
-    where
-        R::Response: FromJs,
-    {
-        let call = self.request_call(request, opts)?;
-        self.send_typed(&call).await
-    }
-
-    /// Sends a call and decodes its answer as `T`.
-    pub async fn send_typed<T: FromJs>(&self, call: &Call) -> Result<T, Error> {
-        let json = self.transport.send(call).await?;
-        decode_js::<T>(json).map_err(|error| Error::Decode {
-            method: call.method.as_str(),
-            path: call.path.clone(),
-            error,
-        })
-    }
-}
-
 impl HordeClient {
-    /// The call of a job request built by `make` from the `id` argument, and that job id.
-    fn job_call<R: HordeRequest>(
+    /// The call of a job's `endpoint` for the `id` argument, and that job id.
+    fn job_call<R>(
         &self,
         id: &JsValue,
         options: &JsValue,
-        make: fn(JobId) -> R,
+        endpoint: &Endpoint<R>,
     ) -> (Result<Call, Error>, Option<JobId>) {
         match job_id_arg("id", id) {
             Ok(job) => {
                 let call = decode_options("options", options).and_then(|opts: RequestOptions| {
-                    self.inner.request_call(&make(job.clone()), &opts)
+                    self.service
+                        .prepare(endpoint, &PathArgs::job(&job), None, &opts)
                 });
                 (call, Some(job))
             }
@@ -396,35 +249,32 @@ impl HordeClient {
         }
         .validate()?;
         Ok(HordeClient {
-            inner: Rc::new(Inner {
-                transport: Transport::new(settings, o.fetch),
-                images: RefCell::new(Vec::new()),
-            }),
+            service: Rc::new(Service::new(Transport::new(settings, o.fetch))),
         })
     }
 
     /// The API root this client talks to.
     #[wasm_bindgen(getter, js_name = baseUrl)]
     pub fn base_url(&self) -> String {
-        self.inner.transport.settings.base_url.clone()
+        self.service.transport.settings.base_url.clone()
     }
 
     /// The `Client-Agent` this client sends.
     #[wasm_bindgen(getter, js_name = clientAgent)]
     pub fn client_agent(&self) -> String {
-        self.inner.transport.settings.client_agent.clone()
+        self.service.transport.settings.client_agent.clone()
     }
 
     /// Whether the client uses the anonymous key.
     #[wasm_bindgen(getter, js_name = isAnonymous)]
     pub fn is_anonymous(&self) -> bool {
-        self.inner.transport.settings.api_key.is_anonymous()
+        self.service.transport.settings.api_key.is_anonymous()
     }
 
     /// What the client has sent so far.
     #[wasm_bindgen(getter, unchecked_return_type = "ClientStats")]
     pub fn stats(&self) -> JsValue {
-        let c = &self.inner.transport.counters;
+        let c = &self.service.transport.counters;
         ClientStats {
             attempts: c.attempts.get(),
             retries: c.retries.get(),
@@ -437,7 +287,7 @@ impl HordeClient {
     #[wasm_bindgen(js_name = toJSON)]
     pub fn to_json(&self) -> JsValue {
         let o = Object::new();
-        let s = &self.inner.transport.settings;
+        let s = &self.service.transport.settings;
         let _ = Reflect::set(&o, &"baseUrl".into(), &s.base_url.as_str().into());
         let _ = Reflect::set(&o, &"clientAgent".into(), &s.client_agent.as_str().into());
         let _ = Reflect::set(&o, &"apiKey".into(), &"[redacted]".into());
@@ -447,7 +297,7 @@ impl HordeClient {
     /// A one-line description without the API key.
     #[wasm_bindgen(js_name = toString)]
     pub fn to_string_js(&self) -> String {
-        format!("HordeClient({})", self.inner.transport.settings.base_url)
+        format!("HordeClient({})", self.service.transport.settings.base_url)
     }
 
     /// `GET /v2/generate/status/{id}`: the full status of a request, with its finished images.
@@ -463,9 +313,9 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let (call, job) = self.job_call(&id, &options, ImageGenerateStatusRequest::for_job);
+        let (call, job) = self.job_call(&id, &options, &IMAGE_STATUS);
         launch_for(
-            &self.inner,
+            &self.service,
             call,
             convert::<ImageGenerateStatusResponse>,
             job,
@@ -484,9 +334,9 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let (call, job) = self.job_call(&id, &options, DeleteImageGenerateRequest::for_job);
+        let (call, job) = self.job_call(&id, &options, &IMAGE_CANCEL);
         launch_for(
-            &self.inner,
+            &self.service,
             call,
             convert::<ImageGenerateStatusResponse>,
             job,
@@ -501,8 +351,8 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let (call, _) = self.job_call(&id, &options, ImageGenerateCheckRequest::for_job);
-        launch(&self.inner, call, convert::<ImageGenerateCheckResponse>)
+        let (call, _) = self.job_call(&id, &options, &IMAGE_CHECK);
+        launch(&self.service, call, convert::<ImageGenerateCheckResponse>)
     }
 
     /// Sends a request object (`new ImageGenerateStatusRequest(id)`,
@@ -526,24 +376,23 @@ impl HordeClient {
                 .filter(|_| request.is_object())
                 .unwrap_or(JsValue::UNDEFINED)
         };
-        let kind = field("kind").as_string().unwrap_or_default();
-        let (call, job, convert): (_, _, Convert) = match kind.as_str() {
-            "ImageGenerateStatusRequest" => {
-                let (c, j) =
-                    self.job_call(&field("id"), &options, ImageGenerateStatusRequest::for_job);
+        let kind = field("kind")
+            .as_string()
+            .and_then(|name| RequestKind::from_class_name(&name));
+        let (call, job, convert): (_, _, Convert) = match kind {
+            Some(RequestKind::ImageStatus) => {
+                let (c, j) = self.job_call(&field("id"), &options, &IMAGE_STATUS);
                 (c, j, convert::<ImageGenerateStatusResponse>)
             }
-            "DeleteImageGenerateRequest" => {
-                let (c, j) =
-                    self.job_call(&field("id"), &options, DeleteImageGenerateRequest::for_job);
+            Some(RequestKind::ImageCancel) => {
+                let (c, j) = self.job_call(&field("id"), &options, &IMAGE_CANCEL);
                 (c, j, convert::<ImageGenerateStatusResponse>)
             }
-            "ImageGenerateCheckRequest" => {
-                let (c, _) =
-                    self.job_call(&field("id"), &options, ImageGenerateCheckRequest::for_job);
+            Some(RequestKind::ImageCheck) => {
+                let (c, _) = self.job_call(&field("id"), &options, &IMAGE_CHECK);
                 (c, None, convert::<ImageGenerateCheckResponse>)
             }
-            _ => {
+            None => {
                 let e = Error::invalid(
                     "request",
                     "must be an ImageGenerateStatusRequest, DeleteImageGenerateRequest or ImageGenerateCheckRequest",
@@ -551,7 +400,7 @@ impl HordeClient {
                 return Promise::reject(&e.to_js());
             }
         };
-        launch_for(&self.inner, call, convert, job)
+        launch_for(&self.service, call, convert, job)
     }
 
     /// `POST /v2/generate/async`: submits an image request and resolves to its id and the
@@ -574,32 +423,33 @@ impl HordeClient {
                 return Err(Error::invalid("dry_run", "use estimateKudos for a dry run"));
             }
             let opts: RequestOptions = decode_options("options", &options)?;
-            let call = self.inner.submit_call(request, &opts, false)?;
+            let call = self.service.submit_call(request, &opts, false)?;
             Ok((call, opts.signal))
         });
         let (mut call, signal) = match prepared {
             Ok(p) => p,
             Err(e) => return Promise::reject(&e.to_js()),
         };
-        let inner = self.inner.clone();
+        let service = self.service.clone();
         spawn(async move {
             // The caller's timeout and signal end the wait; the request, once sent, runs to its
             // answer, and a job it creates after the caller gave up is cancelled (see guard).
             let timeout_ms = call.timeout_ms;
             let stop = crate::js::Deadline::new(timeout_ms, &signal);
             call.timeout_ms = timeout_ms.max(crate::lifecycle::SUBMIT_ATTEMPT_TIMEOUT_MS);
-            let outcome = submit_guarded(inner, call, &stop.signal(), 0.0).await;
+            let outcome = submit_guarded(service, call, &stop.signal(), 0.0).await;
             let why = stop.reason();
             stop.clear();
             match outcome {
                 Submitted::Answered(r) => Ok(r?.to_js()),
                 Submitted::Stopped(_) if why == 1 => Err(Error::Timeout {
-                    method: "POST",
-                    path: SUBMIT_PATH.into(),
+                    method: IMAGE_SUBMIT.method.as_str(),
+                    path: IMAGE_SUBMIT.path.into(),
                     timeout_ms,
                 }),
                 Submitted::Stopped(_) => {
-                    Err(crate::js::aborted(format!("POST {SUBMIT_PATH}"), &signal))
+                    let during = format!("{} {}", IMAGE_SUBMIT.method.as_str(), IMAGE_SUBMIT.path);
+                    Err(crate::js::aborted(during, &signal))
                 }
             }
         })
@@ -615,9 +465,9 @@ impl HordeClient {
     ) -> Promise {
         let call = request_arg(&request).and_then(|request| {
             let opts: RequestOptions = decode_options("options", &options)?;
-            self.inner.submit_call(request, &opts, true)
+            self.service.submit_call(request, &opts, true)
         });
-        launch(&self.inner, call, convert::<ImageGenerateDryRunResponse>)
+        launch(&self.service, call, convert::<ImageGenerateDryRunResponse>)
     }
 
     /// Submits, waits and resolves to the final status with every image: the whole lifecycle.
@@ -653,9 +503,11 @@ impl HordeClient {
             Ok((request, opts))
         });
         match prepared {
-            Ok((request, opts)) => {
-                run(Box::pin(generate_images(self.inner.clone(), request, opts)))
-            }
+            Ok((request, opts)) => run(Box::pin(generate_images(
+                self.service.clone(),
+                request,
+                opts,
+            ))),
             Err(e) => Promise::reject(&e.to_js()),
         }
     }
@@ -688,7 +540,7 @@ impl HordeClient {
             Ok((g, opts))
         })();
         match prepared {
-            Ok((g, opts)) => spawn(download(self.inner.clone(), g, opts)),
+            Ok((g, opts)) => spawn(download(self.service.clone(), g, opts)),
             Err(e) => Promise::reject(&e.to_js()),
         }
     }
@@ -700,14 +552,10 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let call = decode_options("options", &options).and_then(|opts: RequestOptions| {
-            self.inner.call(
-                &opts,
-                HttpMethod::Get,
-                "/v2/status/heartbeat".into(),
-                Route::Unlimited,
-            )
+            self.service
+                .prepare(&HEARTBEAT, &PathArgs::default(), None, &opts)
         });
-        launch(&self.inner, call, convert::<HeartbeatResponse>)
+        launch(&self.service, call, convert::<HeartbeatResponse>)
     }
 
     /// `GET /v2/status/models`: the models some worker serves now, with queue and speed.
@@ -719,11 +567,13 @@ impl HordeClient {
     ) -> Promise {
         let call = decode_options("query", &query).and_then(|query: ModelsQuery| {
             let opts: RequestOptions = decode_options("options", &options)?;
-            let path = format!("/v2/status/models{}", models_query_string(&query));
-            self.inner
-                .call(&opts, HttpMethod::Get, path, Route::Default)
+            let args = PathArgs {
+                id: None,
+                query: models_query_string(&query),
+            };
+            self.service.prepare(&MODELS, &args, None, &opts)
         });
-        launch(&self.inner, call, convert::<Vec<ActiveModel>>)
+        launch(&self.service, call, convert::<Vec<ActiveModel>>)
     }
 
     /// `GET /v2/find_user`: the user behind the client's API key (use it to validate a key:
@@ -734,15 +584,9 @@ impl HordeClient {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let call = decode_options("options", &options).and_then(|opts: RequestOptions| {
-            let mut call = self.inner.call(
-                &opts,
-                HttpMethod::Get,
-                "/v2/find_user".into(),
-                Route::Default,
-            )?;
-            call.with_key = true;
-            Ok(call)
+            self.service
+                .prepare(&FIND_USER, &PathArgs::default(), None, &opts)
         });
-        launch(&self.inner, call, convert::<UserDetails>)
+        launch(&self.service, call, convert::<UserDetails>)
     }
 }

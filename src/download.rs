@@ -2,13 +2,13 @@
 //! to the image host, one refresh of an expired URL through a status call, and clear errors for
 //! `"N/A"` and for answers that are not images.
 
-use crate::client::{Inner, RequestOptions};
+use crate::endpoints::{PathArgs, IMAGE_STATUS};
 use crate::error::{Cause, Error};
 use crate::ids::JobId;
 use crate::js;
 use crate::models::{image_form, ImageForm, ImageGenerateStatusResponse};
-use crate::requests::ImageGenerateStatusRequest;
 use crate::retry::{retry_delay_ms, should_retry};
+use crate::service::{RequestOptions, Service};
 use crate::transport::{too_large, Failure};
 use horde_wasm_macros::{FromJs, ToJs};
 use js_sys::{Object, Reflect, Uint8Array};
@@ -67,7 +67,7 @@ export interface DownloadedImage {
 
 /// The MIME type of image bytes, from their magic number.
 pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+    if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP".as_slice()) {
         Some("image/webp")
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         Some("image/png")
@@ -80,7 +80,7 @@ pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
 
 /// Downloads one generation's image.
 pub async fn download(
-    inner: Rc<Inner>,
+    service: Rc<Service>,
     generation: GenerationRef,
     opts: DownloadOptions,
 ) -> Result<JsValue, Error> {
@@ -89,7 +89,7 @@ pub async fn download(
             Some(JobId::parse(id).map_err(|e| Error::invalid("options.jobId", e.to_string()))?)
         }
         // A generation this client has seen in a status answer: its job is known.
-        None => inner.job_of(&generation.id),
+        None => service.job_of(&generation.id),
     };
     let unavailable = |reason: String, status: Option<u16>| Error::ImageUnavailable {
         generation_id: generation.id.clone(),
@@ -112,7 +112,7 @@ pub async fn download(
         }
         ImageForm::Url => {
             let url = String::from(&generation.img);
-            let mut b = fetch_image(&inner, &url, &opts).await;
+            let mut b = fetch_image(&service, &url, &opts).await;
             let expired = match &b {
                 Err(Fetched::Status(s @ (401 | 403 | 404 | 410))) => Some(*s),
                 _ => None,
@@ -121,8 +121,8 @@ pub async fn download(
             if let (Some(status), Some(job)) = (expired, &job) {
                 // The presigned URL expired: ask the Horde for a fresh one, once.
                 refreshed = true;
-                match refresh_url(&inner, job, &generation.id, &opts).await {
-                    Ok(Some(fresh)) => b = fetch_image(&inner, &fresh, &opts).await,
+                match refresh_url(&service, job, &generation.id, &opts).await {
+                    Ok(Some(fresh)) => b = fetch_image(&service, &fresh, &opts).await,
                     Ok(None) => {}
                     // The usual case on the real Horde: a URL lives 30 minutes, a job's
                     // results about 20 minutes after its last pick-up.
@@ -188,7 +188,7 @@ enum Fetched {
 /// GETs an image URL with no custom header (no API key, no Client-Agent: the image host is not
 /// the Horde, and custom headers would force a CORS preflight), retrying transient failures.
 async fn fetch_image(
-    inner: &Inner,
+    service: &Service,
     url: &str,
     opts: &DownloadOptions,
 ) -> Result<Uint8Array, Fetched> {
@@ -200,13 +200,13 @@ async fn fetch_image(
             "is not an http(s) URL",
         )));
     }
-    let settings = &inner.transport.settings;
+    let settings = &service.transport.settings;
     let timeout_ms = opts.timeout_ms.unwrap_or(settings.timeout_ms);
     let path = url.split('?').next().unwrap_or(url).to_owned();
     let mut attempt = 0;
     loop {
         let deadline = js::Deadline::new(timeout_ms, &opts.signal);
-        let result = fetch_once(inner, url, &path, &deadline).await;
+        let result = fetch_once(service, url, &path, &deadline).await;
         deadline.clear();
         let error = match result {
             Ok(Ok(bytes)) => return Ok(bytes),
@@ -269,13 +269,13 @@ async fn fetch_image(
 /// One GET: bytes on 2xx, the status otherwise, or why there is neither (a body over
 /// `maxBodyBytes` is a finished [`Failure::Done`]; `path` is the URL without its query).
 async fn fetch_once(
-    inner: &Inner,
+    service: &Service,
     url: &str,
     path: &str,
     deadline: &js::Deadline,
 ) -> Result<Result<Uint8Array, u16>, Failure> {
     let response = js::fetch(
-        inner.transport.fetch.as_ref(),
+        service.transport.fetch.as_ref(),
         url,
         "GET",
         &Object::new(),
@@ -298,7 +298,7 @@ async fn fetch_once(
     if !(200..300).contains(&status) {
         return Ok(Err(status as u16));
     }
-    let limit = inner.transport.settings.max_body_bytes;
+    let limit = service.transport.settings.max_body_bytes;
     match js::read_bytes(&response, limit, &deadline.signal()).await {
         Ok(bytes) => Ok(Ok(bytes)),
         Err(Ok(len)) => Err(Failure::Done(too_large("GET", path, len, limit))),
@@ -308,19 +308,20 @@ async fn fetch_once(
 
 /// A fresh URL for the generation, from one status call; `None` if it is no longer listed.
 async fn refresh_url(
-    inner: &Inner,
+    service: &Service,
     job: &JobId,
     generation_id: &str,
     opts: &DownloadOptions,
 ) -> Result<Option<String>, Error> {
-    let request = ImageGenerateStatusRequest::for_job(job.clone());
     let ro = RequestOptions {
         signal: opts.signal.clone(),
         timeout_ms: opts.timeout_ms,
         max_retries: None,
         keepalive: None,
     };
-    let status: ImageGenerateStatusResponse = inner.send_request(&request, &ro).await?;
+    let status: ImageGenerateStatusResponse = service
+        .call(&IMAGE_STATUS, &PathArgs::job(job), None, &ro)
+        .await?;
     Ok(status
         .generations
         .iter()

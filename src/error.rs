@@ -47,6 +47,74 @@ impl fmt::Debug for Cause {
     }
 }
 
+/// One JavaScript error class: its name, its parent class (`Error` for the root) and the fields
+/// it adds to its parent's.
+#[derive(Debug)]
+pub struct ErrorClass {
+    /// The class name, also its `name`.
+    pub name: &'static str,
+    /// The class it extends.
+    pub parent: &'static str,
+    /// The fields it adds (the camelCase property names).
+    pub fields: &'static [&'static str],
+}
+
+const fn class(
+    name: &'static str,
+    parent: &'static str,
+    fields: &'static [&'static str],
+) -> ErrorClass {
+    ErrorClass {
+        name,
+        parent,
+        fields,
+    }
+}
+
+/// Every error class of the package, parents first. `js/errors.js` defines them, `js_error.rs`
+/// re-exports and declares them and [`Error::js_class`] picks one; a test checks that each of
+/// those agrees with this list.
+pub const ERROR_CLASSES: &[ErrorClass] = &[
+    class("HordeError", "Error", &["jobId", "partial", "cancelError"]),
+    class(
+        "HordeApiError",
+        "HordeError",
+        &["status", "rc", "errors", "method", "path", "retryAfterMs"],
+    ),
+    class("HordeBadRequestError", "HordeApiError", &[]),
+    class("HordeAuthError", "HordeApiError", &[]),
+    class("HordeForbiddenError", "HordeApiError", &[]),
+    class("HordeNotFoundError", "HordeApiError", &[]),
+    class("HordeRateLimitError", "HordeApiError", &[]),
+    class("HordeServerError", "HordeApiError", &[]),
+    class("HordeConnectionError", "HordeError", &["method", "path"]),
+    class(
+        "HordeTimeoutError",
+        "HordeError",
+        &["method", "path", "timeoutMs"],
+    ),
+    class("HordeAbortError", "HordeError", &["during"]),
+    class(
+        "HordeDecodeError",
+        "HordeError",
+        &["method", "path", "fieldPath"],
+    ),
+    class(
+        "HordeInvalidArgumentError",
+        "HordeError",
+        &["argument", "rule"],
+    ),
+    class("HordeJobError", "HordeError", &["jobId"]),
+    class("HordeJobFaultedError", "HordeJobError", &[]),
+    class("HordeJobExpiredError", "HordeJobError", &[]),
+    class("HordeJobImpossibleError", "HordeJobError", &[]),
+    class(
+        "HordeImageUnavailableError",
+        "HordeError",
+        &["generationId", "status"],
+    ),
+];
+
 /// Which lifecycle outcome ended a job without its images.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JobFailure {
@@ -289,5 +357,140 @@ mod tests {
             api(404, Some("RequestNotFound")).to_string(),
             "GET /v2/x failed with 404 RequestNotFound: m"
         );
+    }
+
+    /// The text from `start` to the next `end` (or the end of `text`).
+    fn block<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+        let from = text.find(start).unwrap_or_else(|| panic!("no {start:?}"));
+        let rest = &text[from + start.len()..];
+        &rest[..rest.find(end).unwrap_or(rest.len())]
+    }
+
+    #[test]
+    fn every_place_lists_the_same_error_classes() {
+        let js = include_str!("../js/errors.js");
+        let rust = include_str!("js_error.rs");
+        let names: Vec<&str> = ERROR_CLASSES.iter().map(|c| c.name).collect();
+        let count = |text: &str, pattern: &str| text.matches(pattern).count();
+        // js/errors.js: one class or `named` export each, and the lookup table of createError.
+        assert_eq!(
+            count(js, "export class ") + count(js, "= named("),
+            names.len()
+        );
+        let lookup = block(js, "const classes = {", "};");
+        assert_eq!(
+            lookup.split(',').filter(|w| !w.trim().is_empty()).count(),
+            names.len()
+        );
+        // The re-exports and the TypeScript declarations.
+        assert_eq!(count(rust, "=> reexport_"), names.len());
+        let ts = block(rust, "const ERROR_DECLARATIONS: &str = r#\"", "\"#;");
+        assert_eq!(count(ts, "export class "), names.len());
+        for c in ERROR_CLASSES {
+            let (name, parent) = (c.name, c.parent);
+            if parent == "Error" {
+                assert!(js.contains(&format!("export class {name} extends Error {{")));
+            } else {
+                assert!(
+                    js.contains(&format!("export const {name} = named({parent}, '{name}');")),
+                    "{name} in js/errors.js"
+                );
+            }
+            assert!(
+                lookup.split(',').any(|w| w.trim() == name),
+                "{name} in createError's table"
+            );
+            assert!(
+                rust.contains(&format!("    {name} => reexport_")),
+                "{name} re-exported"
+            );
+            assert!(
+                ts.contains(&format!("\"{name}\"")),
+                "{name} in the HordeErrorName types"
+            );
+            let class = block(
+                ts,
+                &format!("export class {name} extends {parent} "),
+                "export class ",
+            );
+            for field in c.fields {
+                assert!(
+                    class.contains(&format!("readonly {field}:"))
+                        || class.contains(&format!("readonly {field}?:")),
+                    "{name}.{field} declared in TypeScript"
+                );
+            }
+        }
+        // Every field Error::to_js sets is a field of some class.
+        let fields: Vec<&str> = ERROR_CLASSES
+            .iter()
+            .flat_map(|c| c.fields.iter().copied())
+            .collect();
+        for set in rust.split("set(&props, \"").skip(1) {
+            let field = &set[..set.find('"').unwrap()];
+            assert!(
+                fields.contains(&field),
+                "{field} set by Error::to_js but listed by no class"
+            );
+        }
+    }
+
+    #[test]
+    fn the_rust_errors_map_to_the_listed_classes() {
+        let api = |status| api(status, None);
+        let job = |failure| Error::Job {
+            failure,
+            job_id: String::new(),
+            message: String::new(),
+        };
+        let errors = [
+            api(409),
+            api(400),
+            api(401),
+            api(403),
+            api(404),
+            api(429),
+            api(500),
+            Error::Connection {
+                method: "GET",
+                path: String::new(),
+                message: String::new(),
+                cause: Cause::default(),
+            },
+            Error::Timeout {
+                method: "GET",
+                path: String::new(),
+                timeout_ms: 1.0,
+            },
+            Error::Aborted {
+                during: String::new(),
+                cause: Cause::default(),
+            },
+            Error::Decode {
+                method: "GET",
+                path: String::new(),
+                error: DecodeError {
+                    field_path: String::new(),
+                    message: String::new(),
+                },
+            },
+            Error::invalid("a", "b"),
+            job(JobFailure::Faulted),
+            job(JobFailure::Expired),
+            job(JobFailure::Impossible),
+            Error::ImageUnavailable {
+                generation_id: String::new(),
+                reason: String::new(),
+                status: None,
+            },
+        ];
+        let made: Vec<&str> = errors.iter().map(Error::js_class).collect();
+        // Every class but the two abstract parents is made, and nothing else.
+        let concrete: Vec<&str> = ERROR_CLASSES
+            .iter()
+            .map(|c| c.name)
+            .filter(|n| !matches!(*n, "HordeError" | "HordeJobError"))
+            .collect();
+        assert_eq!(made, concrete);
     }
 }

@@ -7,12 +7,12 @@
 //! the answer (to cancel the job itself, knowing its id), then gives up on it: the task stays
 //! behind and cancels the job if the answer still brings one.
 
-use crate::client::Inner;
+use crate::endpoints::{PathArgs, IMAGE_CANCEL};
 use crate::error::Error;
 use crate::ids::JobId;
 use crate::js;
 use crate::models::{ImageGenerateAsyncResponse, ImageGenerateStatusResponse};
-use crate::requests::DeleteImageGenerateRequest;
+use crate::service::Service;
 use crate::transport::Call;
 use std::cell::RefCell;
 use std::future::Future;
@@ -85,7 +85,7 @@ async fn first(slot: &Rc<RefCell<Slot>>, ms: f64, signal: &JsValue) -> bool {
 /// Sends `call` (a submit) as its own task and waits for its answer, or for `stop` (an
 /// `AbortSignal`) followed by `grace_ms`.
 pub async fn submit_guarded(
-    inner: Rc<Inner>,
+    service: Rc<Service>,
     mut call: Call,
     stop: &JsValue,
     grace_ms: f64,
@@ -101,13 +101,15 @@ pub async fn submit_guarded(
     call.abort_in_flight = false;
     let slot = Rc::new(RefCell::new(Slot::default()));
     {
-        let (inner, slot) = (inner.clone(), slot.clone());
+        let (service, slot) = (service.clone(), slot.clone());
         wasm_bindgen_futures::spawn_local(async move {
-            let result = inner.send_typed::<ImageGenerateAsyncResponse>(&call).await;
+            let result = service
+                .send_typed::<ImageGenerateAsyncResponse>(&call)
+                .await;
             let abandoned = slot.borrow().abandoned;
             if abandoned {
                 if let Ok(created) = result {
-                    cancel_orphan(&inner, &created.id).await;
+                    cancel_orphan(&service, &created.id).await;
                 }
                 return;
             }
@@ -139,18 +141,17 @@ pub async fn submit_guarded(
 }
 
 /// Cancels a job whose submit answered after its caller had given up.
-async fn cancel_orphan(inner: &Inner, id: &str) {
+async fn cancel_orphan(service: &Service, id: &str) {
     let Ok(job) = JobId::parse(id) else { return };
-    let request = DeleteImageGenerateRequest::for_job(job);
-    let opts = crate::client::RequestOptions {
+    let opts = crate::service::RequestOptions {
         signal: JsValue::UNDEFINED,
         timeout_ms: Some(10_000.0),
         max_retries: Some(3),
         // The page may be closing (see the lifecycle's cancel).
         keepalive: Some(true),
     };
-    let _ = inner
-        .send_request::<DeleteImageGenerateRequest>(&request, &opts)
+    let _ = service
+        .call(&IMAGE_CANCEL, &PathArgs::job(&job), None, &opts)
         .await
         .map(|_: ImageGenerateStatusResponse| ());
 }

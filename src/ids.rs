@@ -93,10 +93,19 @@ pub fn random_uuid_v4() -> String {
         if matches!(i, 4 | 6 | 8 | 10) {
             out.push('-');
         }
-        out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-        out.push(char::from(b"0123456789abcdef"[usize::from(b & 0xf)]));
+        out.push(hex_digit(b >> 4));
+        out.push(hex_digit(b & 0xf));
     }
     out
+}
+
+/// The lowercase hexadecimal digit of a nibble (`n` below 16).
+fn hex_digit(n: u8) -> char {
+    char::from(if n < 10 {
+        b'0' + n
+    } else {
+        b'a' + (n & 0xf) - 10
+    })
 }
 
 #[cfg(target_arch = "wasm32")]

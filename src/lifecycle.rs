@@ -1,22 +1,21 @@
 //! `generateImages`: submit, check at an adaptive cadence, deliver images early, fetch the final
 //! status; and on abort or timeout, cancel the job on the server and hand back what finished.
+//! Generic over the kind of job ([`JobKind`]); image jobs are [`ImageJob`].
 
 use crate::cadence::{failure_delay_ms, next_check_delay_ms, MIN_DELAY_MS};
-use crate::client::{to_js, Inner, RequestOptions};
 use crate::decode::BODY_PATH;
+use crate::endpoints::{Endpoint, PathArgs, IMAGE_CANCEL, IMAGE_CHECK, IMAGE_STATUS, IMAGE_SUBMIT};
 use crate::error::{Error, JobFailure};
 use crate::guard::{submit_guarded, Submitted};
 use crate::ids::JobId;
 use crate::js;
+use crate::jsval::FromJs;
+use crate::jsval::ToJs;
 use crate::models::{
     ImageGenerateAsyncRequest, ImageGenerateAsyncResponse, ImageGenerateCheckResponse,
-    ImageGenerateStatusResponse, JobProgress,
+    ImageGenerateStatusResponse, ImageGeneration, JobProgress,
 };
-use crate::pacing::Route;
-use crate::requests::{
-    DeleteImageGenerateRequest, HordeRequest, HttpMethod, ImageGenerateCheckRequest,
-    ImageGenerateStatusRequest,
-};
+use crate::service::{RequestOptions, Service};
 use horde_wasm_macros::{FromJs, ToJs};
 use js_sys::Function;
 use std::rc::Rc;
@@ -110,6 +109,54 @@ pub struct GenerationProgress {
     pub checks: u32,
 }
 
+/// What the lifecycle needs to know of one kind of job (images here; text and alchemy jobs
+/// have the same submit, check, status and cancel shape): which endpoints check, fetch and
+/// cancel it, how its results are listed, and when a finished job lacks some of them.
+pub trait JobKind {
+    /// The check answer: the job's progress.
+    type Check: JobProgress + FromJs + 'static;
+    /// The status answer, with the results.
+    type Status: FromJs + ToJs + 'static;
+    /// One result (an image).
+    type Result: ToJs;
+    /// The progress endpoint.
+    const CHECK: &'static Endpoint<Self::Check>;
+    /// The full status endpoint.
+    const STATUS: &'static Endpoint<Self::Status>;
+    /// The cancel endpoint; its answer is the status just before the cancel.
+    const CANCEL: &'static Endpoint<Self::Status>;
+    /// The results a status holds.
+    fn results(status: &Self::Status) -> &[Self::Result];
+    /// A result's id.
+    fn result_id(result: &Self::Result) -> &str;
+    /// Why a `done` job is not a success, if it is not (see [`shortfall`]).
+    fn shortfall(id: &JobId, status: &Self::Status, requested: u32) -> Option<String>;
+}
+
+/// An image generation job.
+pub struct ImageJob;
+
+impl JobKind for ImageJob {
+    type Check = ImageGenerateCheckResponse;
+    type Status = ImageGenerateStatusResponse;
+    type Result = ImageGeneration;
+    const CHECK: &'static Endpoint<Self::Check> = &IMAGE_CHECK;
+    const STATUS: &'static Endpoint<Self::Status> = &IMAGE_STATUS;
+    const CANCEL: &'static Endpoint<Self::Status> = &IMAGE_CANCEL;
+
+    fn results(status: &Self::Status) -> &[Self::Result] {
+        &status.generations
+    }
+
+    fn result_id(result: &Self::Result) -> &str {
+        &result.id
+    }
+
+    fn shortfall(id: &JobId, status: &Self::Status, requested: u32) -> Option<String> {
+        shortfall(id, status, requested)
+    }
+}
+
 /// How the wait ended.
 enum Stop {
     /// The caller aborted or the timeout ran out.
@@ -118,8 +165,8 @@ enum Stop {
     Failed(Error, bool),
 }
 
-struct Job {
-    inner: Rc<Inner>,
+struct Job<K: JobKind> {
+    service: Rc<Service>,
     opts: GenerateOptions,
     stop: js::Deadline,
     timeout_ms: f64,
@@ -128,12 +175,12 @@ struct Job {
     id: Option<JobId>,
     checks: u32,
     delivered: Vec<String>,
-    last_status: Option<ImageGenerateStatusResponse>,
+    last_status: Option<K::Status>,
 }
 
 /// Runs the whole lifecycle and resolves to the final status (as a JS value).
 pub async fn generate_images(
-    inner: Rc<Inner>,
+    service: Rc<Service>,
     request: ImageGenerateAsyncRequest,
     opts: GenerateOptions,
 ) -> Result<JsValue, JsValue> {
@@ -158,9 +205,9 @@ pub async fn generate_images(
         );
     }
     let stop = js::Deadline::new(timeout_ms, &opts.signal);
-    inner.transport.limiter.borrow_mut().sweep(js::now());
-    let mut job = Job {
-        inner,
+    service.transport.limiter.borrow_mut().sweep(js::now());
+    let mut job = Job::<ImageJob> {
+        service,
         opts,
         stop,
         timeout_ms,
@@ -173,25 +220,25 @@ pub async fn generate_images(
     };
     let result = job.run(request).await;
     job.stop.clear();
-    job.inner.transport.limiter.borrow_mut().sweep(js::now());
+    job.service.transport.limiter.borrow_mut().sweep(js::now());
     result
 }
 
-impl Job {
+impl<K: JobKind> Job<K> {
     async fn run(&mut self, request: ImageGenerateAsyncRequest) -> Result<JsValue, JsValue> {
         let submitted = match self.submit(request).await {
             Ok(s) => s,
             Err(e) => return Err(self.fail(e, None, None)),
         };
         if let Some(f) = &self.opts.on_submitted {
-            js::callback(f, &to_js(&submitted));
+            js::callback(f, &submitted.to_js());
         }
         let id = match JobId::parse(&submitted.id) {
             Ok(id) => id,
             Err(e) => {
                 let err = Error::Decode {
-                    method: "POST",
-                    path: "/v2/generate/async".into(),
+                    method: IMAGE_SUBMIT.method.as_str(),
+                    path: IMAGE_SUBMIT.path.into(),
                     error: crate::decode::DecodeError {
                         field_path: "id".into(),
                         message: e.to_string(),
@@ -227,14 +274,14 @@ impl Job {
             signal: self.stop.signal(),
             ..Default::default()
         };
-        let mut call = self.inner.submit_call(request, &opts, false)?;
+        let mut call = self.service.submit_call(request, &opts, false)?;
         // The whole job's timeout bounds the wait; an attempt's own timeout only bounds a
         // connection that went silent, so it must not cut a slow but live answer short.
         call.timeout_ms = call.timeout_ms.max(SUBMIT_ATTEMPT_TIMEOUT_MS);
         let mut throttled = 0;
         loop {
             let stop = self.stop.signal();
-            match submit_guarded(self.inner.clone(), call.clone(), &stop, SUBMIT_GRACE_MS).await {
+            match submit_guarded(self.service.clone(), call.clone(), &stop, SUBMIT_GRACE_MS).await {
                 Submitted::Answered(Ok(r)) | Submitted::Stopped(Some(r)) => return Ok(r),
                 Submitted::Stopped(None) | Submitted::Answered(Err(Error::Aborted { .. })) => {
                     return Err(self.stopped_error("submitting"))
@@ -254,7 +301,7 @@ impl Job {
 
     /// Checks until `done`, delivering images early when the status limit has room.
     async fn wait(&mut self, id: &JobId) -> Result<(), Stop> {
-        let check_request = ImageGenerateCheckRequest::for_job(id.clone());
+        let args = PathArgs::job(id);
         let mut failures = 0;
         let mut impossible_since: Option<f64> = None;
         let impossible_limit = self
@@ -266,31 +313,30 @@ impl Job {
                 return Err(Stop::Stopped);
             }
             let opts = self.call_options();
-            let check: ImageGenerateCheckResponse =
-                match self.inner.send_request(&check_request, &opts).await {
-                    Ok(c) => {
-                        failures = 0;
-                        c
+            let check: K::Check = match self.service.call(K::CHECK, &args, None, &opts).await {
+                Ok(c) => {
+                    failures = 0;
+                    c
+                }
+                Err(Error::Aborted { .. }) => return Err(Stop::Stopped),
+                Err(e) if e.status() == Some(404) => {
+                    return Err(Stop::Failed(self.expired(id), false))
+                }
+                Err(e) if transient(&e) && failures < MAX_CHECK_FAILURES => {
+                    failures += 1;
+                    if !js::sleep(failure_delay_ms(failures), &self.stop.signal()).await {
+                        return Err(Stop::Stopped);
                     }
-                    Err(Error::Aborted { .. }) => return Err(Stop::Stopped),
-                    Err(e) if e.status() == Some(404) => {
-                        return Err(Stop::Failed(self.expired(id), false))
-                    }
-                    Err(e) if transient(&e) && failures < MAX_CHECK_FAILURES => {
-                        failures += 1;
-                        if !js::sleep(failure_delay_ms(failures), &self.stop.signal()).await {
-                            return Err(Stop::Stopped);
-                        }
-                        continue;
-                    }
-                    Err(e) => return Err(Stop::Failed(e, true)),
-                };
+                    continue;
+                }
+                Err(e) => return Err(Stop::Failed(e, true)),
+            };
             self.checks += 1;
             self.progress(Some(id), &check);
-            if check.done {
+            if check.done() {
                 return Ok(());
             }
-            if check.is_possible {
+            if check.is_possible() {
                 impossible_since = None;
             } else {
                 let since = *impossible_since.get_or_insert_with(js::now);
@@ -309,7 +355,7 @@ impl Job {
                     ));
                 }
             }
-            if check.finished as usize > self.delivered.len() {
+            if check.finished() as usize > self.delivered.len() {
                 self.deliver_early(id).await;
             }
             let mut delay = next_check_delay_ms(&check, self.checks);
@@ -331,18 +377,18 @@ impl Job {
         if self.opts.on_image.is_none() {
             return;
         }
-        let request = ImageGenerateStatusRequest::for_job(id.clone());
-        if !self.inner.transport.has_room(
-            HttpMethod::Get,
-            &request.path(),
-            Route::Status,
+        let args = PathArgs::job(id);
+        if !self.service.transport.has_room(
+            K::STATUS.method,
+            &K::STATUS.path_with(&args),
+            K::STATUS.route,
             STATUS_SPARE,
         ) {
             return;
         }
         let mut opts = self.call_options();
         opts.max_retries = Some(0);
-        if let Ok(status) = self.inner.send_request(&request, &opts).await {
+        if let Ok(status) = self.service.call(K::STATUS, &args, None, &opts).await {
             self.deliver(&status);
             self.last_status = Some(status);
         }
@@ -351,9 +397,9 @@ impl Job {
     /// The final status once `done`: resolves with every requested image, or rejects with
     /// `HordeJobFaultedError` holding the images that arrived.
     async fn finish(&mut self, id: &JobId) -> Result<JsValue, JsValue> {
-        let request = ImageGenerateStatusRequest::for_job(id.clone());
         let opts = self.call_options();
-        let status = match self.inner.send_request(&request, &opts).await {
+        let args = PathArgs::job(id);
+        let status = match self.service.call(K::STATUS, &args, None, &opts).await {
             Ok(s) => s,
             Err(Error::Aborted { .. }) => {
                 let e = self.stopped_error("fetching the final status");
@@ -371,7 +417,7 @@ impl Job {
             }
         };
         self.deliver(&status);
-        if let Some(message) = shortfall(id, &status, self.requested) {
+        if let Some(message) = K::shortfall(id, &status, self.requested) {
             let e = Error::Job {
                 failure: JobFailure::Faulted,
                 job_id: id.to_string(),
@@ -379,7 +425,7 @@ impl Job {
             };
             return Err(self.fail(e, Some(&status), None));
         }
-        Ok(to_js(&status))
+        Ok(status.to_js())
     }
 
     /// On abort or timeout after the job exists: cancel it, then reject with what finished.
@@ -392,22 +438,22 @@ impl Job {
     /// `DELETE` with a fresh timeout and no caller signal (the caller has usually just aborted).
     /// With `keepalive`: a page aborts its jobs from `pagehide`, and without it the browser
     /// drops the cancel as the page goes (a navigation or a reload loses it).
-    async fn cancel(&mut self, id: &JobId) -> (Option<ImageGenerateStatusResponse>, Option<Error>) {
-        let request = DeleteImageGenerateRequest::for_job(id.clone());
+    async fn cancel(&mut self, id: &JobId) -> (Option<K::Status>, Option<Error>) {
         let opts = RequestOptions {
             signal: JsValue::UNDEFINED,
             timeout_ms: Some(5_000.0),
             max_retries: Some(3),
             keepalive: Some(true),
         };
-        let result = match self.inner.request_call(&request, &opts) {
+        let result = match self
+            .service
+            .prepare(K::CANCEL, &PathArgs::job(id), None, &opts)
+        {
             Ok(mut call) => {
                 // The caller is usually aborting: the cancel, retries included, ends within
                 // CANCEL_BUDGET_MS, and its error (if any) goes to `cancelError`.
                 call.deadline = Some(js::now() + CANCEL_BUDGET_MS);
-                self.inner
-                    .send_typed::<ImageGenerateStatusResponse>(&call)
-                    .await
+                self.service.send_typed::<K::Status>(&call).await
             }
             Err(e) => Err(e),
         };
@@ -420,16 +466,18 @@ impl Job {
         }
     }
 
-    fn deliver(&mut self, status: &ImageGenerateStatusResponse) {
+    fn deliver(&mut self, status: &K::Status) {
+        let results = K::results(status);
         if let Some(id) = &self.id {
-            self.inner
-                .remember(id, status.generations.iter().map(|g| g.id.clone()));
+            self.service
+                .remember(id, results.iter().map(|g| K::result_id(g).to_owned()));
         }
-        for g in status.generations.iter() {
-            if !self.delivered.contains(&g.id) {
-                self.delivered.push(g.id.clone());
+        for g in results {
+            let result_id = K::result_id(g);
+            if !self.delivered.iter().any(|d| d == result_id) {
+                self.delivered.push(result_id.to_owned());
                 if let Some(f) = &self.opts.on_image {
-                    js::callback(f, &to_js(g));
+                    js::callback(f, &g.to_js());
                 }
             }
         }
@@ -472,18 +520,13 @@ impl Job {
     }
 
     /// The JS error, with `jobId`, `partial` and `cancelError` attached where known.
-    fn fail(
-        &self,
-        e: Error,
-        partial: Option<&ImageGenerateStatusResponse>,
-        cancel_error: Option<Error>,
-    ) -> JsValue {
+    fn fail(&self, e: Error, partial: Option<&K::Status>, cancel_error: Option<Error>) -> JsValue {
         let job_id = self
             .id
             .as_ref()
             .map(|id| JsValue::from_str(id.as_str()))
             .unwrap_or(JsValue::UNDEFINED);
-        let partial = partial.map(to_js).unwrap_or(JsValue::UNDEFINED);
+        let partial = partial.map(ToJs::to_js).unwrap_or(JsValue::UNDEFINED);
         let cancel = cancel_error
             .map(|c| c.to_js())
             .unwrap_or(JsValue::UNDEFINED);
@@ -520,7 +563,7 @@ impl Job {
             elapsed_ms: js::now() - self.started,
             checks: self.checks,
         };
-        js::callback(f, &to_js(&progress));
+        js::callback(f, &progress.to_js());
     }
 
     fn progress_submitting(&self) {
@@ -542,7 +585,7 @@ impl Job {
             elapsed_ms: js::now() - self.started,
             checks: self.checks,
         };
-        js::callback(f, &to_js(&progress));
+        js::callback(f, &progress.to_js());
     }
 }
 

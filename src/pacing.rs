@@ -11,7 +11,7 @@
 /// The limiter key of a method and path: the path without its query string, as Flask's
 /// `request.path` that the server keys its windows by (so per job id for check, status and
 /// delete, while `/v2/status/models?type=text` shares the window of `/v2/status/models`).
-pub fn limit_key(method: crate::requests::HttpMethod, path: &str) -> String {
+pub fn limit_key(method: crate::method::HttpMethod, path: &str) -> String {
     let path = crate::text::split_once(path, "?").map_or(path, |(p, _)| p);
     format!("{} {}", method.as_str(), path)
 }
@@ -134,7 +134,9 @@ impl Limiter {
         if rules.is_empty() {
             return now;
         }
-        let bucket = self.bucket(key);
+        let Some(bucket) = self.bucket(key) else {
+            return now;
+        };
         prune(bucket, rules, now);
         let mut t = now.max(bucket.blocked_until);
         if let Some(&last) = bucket.sends.last() {
@@ -142,9 +144,13 @@ impl Limiter {
         }
         for rule in rules {
             let limit = rule.limit.max(1) as usize;
-            if bucket.sends.len() >= limit {
-                // The `limit`-th most recent send must have left the window.
-                let oldest_in_window = bucket.sends[bucket.sends.len() - limit];
+            // With `limit` sends or more, the `limit`-th most recent must have left the window.
+            let oldest_in_window = bucket
+                .sends
+                .len()
+                .checked_sub(limit)
+                .and_then(|i| bucket.sends.get(i));
+            if let Some(&oldest_in_window) = oldest_in_window {
                 t = t.max(oldest_in_window + padded_window(rule.window_ms));
             }
         }
@@ -152,15 +158,12 @@ impl Limiter {
         t
     }
 
-    fn bucket(&mut self, key: &str) -> &mut Bucket {
-        let i = match self.buckets.iter().position(|(k, _)| k == key) {
-            Some(i) => i,
-            None => {
-                self.buckets.push((key.to_owned(), Bucket::default()));
-                self.buckets.len() - 1
-            }
-        };
-        &mut self.buckets[i].1
+    /// The key's bucket, added if absent (always `Some`).
+    fn bucket(&mut self, key: &str) -> Option<&mut Bucket> {
+        if !self.buckets.iter().any(|(k, _)| k == key) {
+            self.buckets.push((key.to_owned(), Bucket::default()));
+        }
+        self.find(key)
     }
 
     fn find(&mut self, key: &str) -> Option<&mut Bucket> {
@@ -215,8 +218,9 @@ impl Limiter {
 
     /// After a 429: no send on this key before `until`.
     pub fn block_until(&mut self, key: &str, until: f64) {
-        let bucket = self.bucket(key);
-        bucket.blocked_until = bucket.blocked_until.max(until);
+        if let Some(bucket) = self.bucket(key) {
+            bucket.blocked_until = bucket.blocked_until.max(until);
+        }
     }
 
     /// Number of keys held (for tests and memory checks).
@@ -358,7 +362,7 @@ mod tests {
 
     #[test]
     fn the_key_is_method_and_path_without_the_query() {
-        use crate::requests::HttpMethod;
+        use crate::method::HttpMethod;
         let models = limit_key(HttpMethod::Get, "/v2/status/models");
         assert_eq!(models, "GET /v2/status/models");
         assert_eq!(

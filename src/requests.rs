@@ -1,62 +1,51 @@
 //! The seed's request types: each knows its HTTP method, endpoint, API model name and success
 //! response type (horde_sdk's `get_http_method`, `get_api_endpoint_subpath`,
-//! `get_api_model_name`, `get_default_success_response_type`). They are JS classes too, for
-//! `HordeClient.send`.
+//! `get_api_model_name`, `get_default_success_response_type`), read from their rows of the
+//! endpoint table. They are JS classes too, for `HordeClient.send`.
 
+use crate::endpoints::{Endpoint, PathArgs, IMAGE_CANCEL, IMAGE_CHECK, IMAGE_STATUS};
 use crate::error::Error;
 use crate::ids::JobId;
+pub use crate::method::HttpMethod;
 use crate::models::{ImageGenerateCheckResponse, ImageGenerateStatusResponse};
 use crate::pacing::Route;
 use wasm_bindgen::prelude::*;
 
-/// An HTTP method.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum HttpMethod {
-    /// GET
-    Get,
-    /// POST
-    Post,
-    /// DELETE
-    Delete,
-}
-
-impl HttpMethod {
-    /// The method's name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            HttpMethod::Get => "GET",
-            HttpMethod::Post => "POST",
-            HttpMethod::Delete => "DELETE",
-        }
-    }
-
-    /// Whether repeating the request is harmless (GET and DELETE here).
-    pub const fn is_idempotent(self) -> bool {
-        !matches!(self, HttpMethod::Post)
-    }
-}
-
-/// A request to the Horde: what horde_sdk's request classes declare.
+/// A request to the Horde: what horde_sdk's request classes declare, read from its row of the
+/// endpoint table.
 pub trait HordeRequest {
     /// The success response model.
-    type Response;
+    type Response: 'static;
+    /// Its row of the endpoint table.
+    const OPERATION: &'static Endpoint<Self::Response>;
     /// The HTTP method.
-    const METHOD: HttpMethod;
+    const METHOD: HttpMethod = Self::OPERATION.method;
     /// The endpoint below the base URL, with `{id}` for the job id (horde_sdk's
     /// `AI_HORDE_API_ENDPOINT_SUBPATH`).
-    const ENDPOINT: &'static str;
+    const ENDPOINT: &'static str = Self::OPERATION.path;
     /// The v2 API model name of the request body, if it has one.
-    const API_MODEL_NAME: Option<&'static str>;
+    const API_MODEL_NAME: Option<&'static str> = Self::OPERATION.request_model;
     /// The name of the success response type.
-    const RESPONSE_TYPE: &'static str;
+    const RESPONSE_TYPE: &'static str = Self::OPERATION.response_model;
     /// The rate-limited route it belongs to.
-    const ROUTE: Route;
+    const ROUTE: Route = Self::OPERATION.route;
     /// The job id it targets.
     fn job_id(&self) -> &JobId;
     /// The path below the base URL, with the id filled in.
     fn path(&self) -> String {
-        crate::text::replace(Self::ENDPOINT, "{id}", self.job_id().as_str())
+        Self::OPERATION.path_with(&PathArgs::job(self.job_id()))
     }
+}
+
+/// Which request class a JS object is, for `HordeClient.send` (read from its `kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestKind {
+    /// [`ImageGenerateStatusRequest`].
+    ImageStatus,
+    /// [`DeleteImageGenerateRequest`].
+    ImageCancel,
+    /// [`ImageGenerateCheckRequest`].
+    ImageCheck,
 }
 
 /// Parses a job id argument, as an [`Error::InvalidArgument`] naming `argument`.
@@ -67,8 +56,7 @@ pub fn parse_job_id(argument: &str, id: &str) -> Result<JobId, Error> {
 macro_rules! job_request {
     (
         $doc:literal,
-        $name:ident, $method:expr, $endpoint:literal, $route:expr, $response:ty, $response_name:literal,
-        $kind_ts:literal, $response_ts:literal
+        $name:ident, $kind:ident, $operation:expr, $response:ty, $kind_ts:literal, $response_ts:literal
     ) => {
         #[doc = $doc]
         #[wasm_bindgen]
@@ -87,15 +75,14 @@ macro_rules! job_request {
             pub fn parse(id: &str) -> Result<Self, Error> {
                 parse_job_id("id", id).map(Self::for_job)
             }
+
+            /// Its kind, for `HordeClient.send`.
+            pub const KIND: RequestKind = RequestKind::$kind;
         }
 
         impl HordeRequest for $name {
             type Response = $response;
-            const METHOD: HttpMethod = $method;
-            const ENDPOINT: &'static str = $endpoint;
-            const API_MODEL_NAME: Option<&'static str> = None;
-            const RESPONSE_TYPE: &'static str = $response_name;
-            const ROUTE: Route = $route;
+            const OPERATION: &'static Endpoint<$response> = &$operation;
             fn job_id(&self) -> &JobId {
                 &self.id
             }
@@ -185,8 +172,7 @@ macro_rules! job_request {
 job_request! {
     "`GET /v2/generate/status/{id}`: the full status of a request, with its images
 (horde_sdk's `ImageGenerateStatusRequest`). Rate limited to 10 per minute per id.",
-    ImageGenerateStatusRequest, HttpMethod::Get, "/v2/generate/status/{id}", Route::Status,
-    ImageGenerateStatusResponse, "ImageGenerateStatusResponse",
+    ImageGenerateStatusRequest, ImageStatus, IMAGE_STATUS, ImageGenerateStatusResponse,
     "\"ImageGenerateStatusRequest\"", "\"ImageGenerateStatusResponse\""
 }
 
@@ -194,17 +180,37 @@ job_request! {
     "`DELETE /v2/generate/status/{id}`: cancels a request (horde_sdk's
 `DeleteImageGenerateRequest`). No new images start; images already on workers finish and
 are charged. The answer is the status just before the cancel.",
-    DeleteImageGenerateRequest, HttpMethod::Delete, "/v2/generate/status/{id}", Route::Cancel,
-    ImageGenerateStatusResponse, "ImageGenerateStatusResponse",
+    DeleteImageGenerateRequest, ImageCancel, IMAGE_CANCEL, ImageGenerateStatusResponse,
     "\"DeleteImageGenerateRequest\"", "\"ImageGenerateStatusResponse\""
 }
 
 job_request! {
     "`GET /v2/generate/check/{id}`: the progress of a request without its images
 (horde_sdk's `ImageGenerateCheckRequest`). Rate limited to 10 per second per id.",
-    ImageGenerateCheckRequest, HttpMethod::Get, "/v2/generate/check/{id}", Route::Check,
-    ImageGenerateCheckResponse, "ImageGenerateCheckResponse",
+    ImageGenerateCheckRequest, ImageCheck, IMAGE_CHECK, ImageGenerateCheckResponse,
     "\"ImageGenerateCheckRequest\"", "\"ImageGenerateCheckResponse\""
+}
+
+impl RequestKind {
+    /// The kind of a request class, by the class name its `kind` getter returns.
+    pub fn from_class_name(name: &str) -> Option<RequestKind> {
+        [
+            ImageGenerateStatusRequest::KIND,
+            DeleteImageGenerateRequest::KIND,
+            ImageGenerateCheckRequest::KIND,
+        ]
+        .into_iter()
+        .find(|k| k.class_name() == name)
+    }
+
+    /// The request class's name.
+    pub const fn class_name(self) -> &'static str {
+        match self {
+            RequestKind::ImageStatus => "ImageGenerateStatusRequest",
+            RequestKind::ImageCancel => "DeleteImageGenerateRequest",
+            RequestKind::ImageCheck => "ImageGenerateCheckRequest",
+        }
+    }
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -234,6 +240,29 @@ mod tests {
             ImageGenerateCheckRequest::parse(ID).unwrap().path(),
             format!("/v2/generate/check/{ID}")
         );
+    }
+
+    #[test]
+    fn kinds_name_their_classes() {
+        let kinds = [
+            (
+                ImageGenerateStatusRequest::KIND,
+                ImageGenerateStatusRequest::parse(ID).unwrap().kind(),
+            ),
+            (
+                DeleteImageGenerateRequest::KIND,
+                DeleteImageGenerateRequest::parse(ID).unwrap().kind(),
+            ),
+            (
+                ImageGenerateCheckRequest::KIND,
+                ImageGenerateCheckRequest::parse(ID).unwrap().kind(),
+            ),
+        ];
+        for (kind, class) in kinds {
+            assert_eq!(kind.class_name(), class);
+            assert_eq!(RequestKind::from_class_name(&class), Some(kind));
+        }
+        assert_eq!(RequestKind::from_class_name("HordeClient"), None);
     }
 
     #[test]

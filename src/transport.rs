@@ -6,9 +6,9 @@ use crate::decode::{DecodeError, BODY_PATH};
 use crate::error::{ApiError, Cause, Error};
 use crate::js;
 use crate::jsval::FromJs;
+use crate::method::HttpMethod;
 use crate::models::ErrorBody;
 use crate::pacing::{limit_key, Limiter, Route};
-use crate::requests::HttpMethod;
 use crate::retry::{retry_delay_ms, should_retry};
 use js_sys::{Function, Object, Reflect};
 use std::cell::{Cell, RefCell};
@@ -30,6 +30,8 @@ pub struct Call {
     pub body: Option<JsValue>,
     /// Whether the `apikey` header is sent (only to endpoints that read it).
     pub with_key: bool,
+    /// Whether sending it twice is harmless (see [`crate::endpoints::Endpoint::repeatable`]).
+    pub repeatable: bool,
     /// Per-attempt timeout.
     pub timeout_ms: f64,
     /// Retries after the first attempt.
@@ -109,7 +111,7 @@ impl Transport {
                     .rate_limited
                     .set(self.counters.rate_limited.get() + 1);
             }
-            if attempt >= call.max_retries || !should_retry(&error, call.method.is_idempotent()) {
+            if attempt >= call.max_retries || !should_retry(&error, call.repeatable) {
                 return Err(error);
             }
             let delay = retry_delay_ms(&error, attempt, call.route.windows_ms(), js::random());

@@ -190,7 +190,7 @@ fn validate_params(
     range_u("params.seed_variation", p.seed_variation, 1, 1000)?;
     if let Some(pp) = &p.post_processing {
         for (i, a) in pp.iter().enumerate() {
-            if pp[..i].contains(a) {
+            if pp.iter().take(i).any(|x| x == a) {
                 return fail(
                     &format!("params.post_processing[{i}]"),
                     format!("{a} is listed twice"),

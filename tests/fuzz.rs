@@ -7,6 +7,14 @@
 //! shrunk and saved by proptest under `proptest-regressions/` (commit those files: they are
 //! replayed first on every later run).
 #![cfg(not(target_arch = "wasm32"))]
+// Tests may panic: that is how they fail.
+#![allow(
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 mod common;
 

@@ -2,6 +2,14 @@
 //! Chromium and in a dedicated worker (the same tests; `scripts/test.mjs` picks the runner).
 //! The simulator's URL comes from `HORDE_SIM_URL` at compile time.
 #![cfg(target_arch = "wasm32")]
+// Tests may panic: that is how they fail.
+#![allow(
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use horde_wasm::client::HordeClient;
 use horde_wasm::requests::{DeleteImageGenerateRequest, ImageGenerateStatusRequest};

@@ -3,6 +3,14 @@
 //! that both read every fixture identically, that every field reads and writes its own key, and
 //! that each converter's keys are the TypeScript declaration's fields.
 #![cfg(target_arch = "wasm32")]
+// Tests may panic: that is how they fail.
+#![allow(
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 mod common;
 

@@ -109,8 +109,7 @@ fn model(input: &DeriveInput, derive: Derive) -> syn::Result<Model> {
     let fields = match &container.data {
         ast::Data::Struct(ast::Style::Struct, fields) => fields,
         _ => {
-            errors.add(input, "the JS converters take structs with named fields");
-            return Err(errors.finish().unwrap_err());
+            return Err(errors.fail(input, "the JS converters take structs with named fields"));
         }
     };
     let mut out = Vec::with_capacity(fields.len());
@@ -120,10 +119,10 @@ fn model(input: &DeriveInput, derive: Derive) -> syn::Result<Model> {
         }
     }
     for (i, f) in out.iter().enumerate() {
-        if out[..i].iter().any(|g| g.read_name == f.read_name) {
+        if out.iter().take(i).any(|g| g.read_name == f.read_name) {
             errors.add(&f.member, format!("a second field reads `{}`", f.read_name));
         }
-        if out[..i].iter().any(|g| g.write_name == f.write_name) {
+        if out.iter().take(i).any(|g| g.write_name == f.write_name) {
             errors.add(
                 &f.member,
                 format!("a second field writes `{}`", f.write_name),
@@ -261,12 +260,14 @@ fn is_option(ty: &syn::Type) -> bool {
 }
 
 fn ends_with(path: &syn::Path, tail: &[&str]) -> bool {
-    let segments: Vec<_> = path.segments.iter().collect();
-    segments.len() >= tail.len()
-        && segments[segments.len() - tail.len()..]
+    let skip = path.segments.len().checked_sub(tail.len());
+    skip.is_some_and(|skip| {
+        path.segments
             .iter()
+            .skip(skip)
             .zip(tail)
             .all(|(s, t)| s.ident == t)
+    })
 }
 
 /// Whether a serde `with` function is one of `crate::jsval::preserve`'s or `preserve_opt`'s.
@@ -369,12 +370,29 @@ impl Errors {
         }
     }
 
+    /// Every error so far and this last one.
+    fn fail(mut self, at: impl quote::ToTokens, message: impl std::fmt::Display) -> syn::Error {
+        let mut last = syn::Error::new_spanned(at, message);
+        if let Some(mut all) = self.0.take() {
+            all.combine(last);
+            last = all;
+        }
+        last
+    }
+
     fn finish(self) -> syn::Result<()> {
         self.0.map_or(Ok(()), Err)
     }
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 mod tests {
     use super::*;
     use syn::parse_quote;

@@ -126,7 +126,7 @@ fn unexpected(u: Unexpected<'_>) -> String {
 
 fn truncate(s: &str) -> &str {
     match s.char_indices().nth(40) {
-        Some((i, _)) => &s[..i],
+        Some((i, _)) => s.get(..i).unwrap_or(s),
         None => s,
     }
 }

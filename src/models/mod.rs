@@ -3,7 +3,6 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 mod any_json;
-mod aux;
 mod check;
 mod error_body;
 mod generate;
@@ -12,11 +11,11 @@ mod open_enum;
 mod or_default;
 mod progress;
 mod rc;
+mod service_info;
 mod status;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub use any_json::AnyJson;
-pub use aux::{ActiveModel, HeartbeatResponse, ModelType, ModelsQuery, UserDetails};
 pub use check::ImageGenerateCheckResponse;
 pub use error_body::ErrorBody;
 pub use generate::{
@@ -29,6 +28,7 @@ pub use image_data::{image_form, image_len, ImageData, ImageForm};
 pub use or_default::OrDefault;
 pub use progress::JobProgress;
 pub use rc::RequestErrorCode;
+pub use service_info::{ActiveModel, HeartbeatResponse, ModelType, ModelsQuery, UserDetails};
 #[cfg(target_arch = "wasm32")]
 pub(crate) use status::generation_id_js;
 pub use status::{

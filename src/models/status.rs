@@ -347,8 +347,8 @@ pub fn merge_generations(
 ) -> Vec<ImageGeneration> {
     let mut out: Vec<ImageGeneration> = Vec::with_capacity(existing.len() + incoming.len());
     for g in existing.into_iter().chain(incoming) {
-        match out.iter().position(|o| o.id == g.id) {
-            Some(i) => out[i] = g,
+        match out.iter_mut().find(|o| o.id == g.id) {
+            Some(o) => *o = g,
             None => out.push(g),
         }
     }

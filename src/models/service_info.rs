@@ -1,4 +1,4 @@
-//! The auxiliary endpoints a frontend needs: heartbeat, the models list, find_user.
+//! The answers of the service endpoints a frontend needs: heartbeat, the models list, find_user.
 
 use crate::open_enum;
 use horde_wasm_macros::{FromJs, ToJs};
