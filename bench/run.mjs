@@ -7,7 +7,7 @@
 //   node bench/run.mjs --quick              fewer rounds/samples/calls (about two minutes)
 //   node bench/run.mjs lifecycle --reps 4   other flags go on to the parts
 //
-// Parts: size, decode, memory, startup, lifecycle. Each runs in its own Node process (so the
+// Parts: size, growth, decode, memory, startup, lifecycle. Each runs in its own Node process (so the
 // module instance, the heap and V8 flags of one part do not affect another).
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import os from 'node:os';
 import { benchDir, resultsDir, root, requireBuild, flags, environment, table, ms, fx, mib, bytes } from './lib.mjs';
 
-const PARTS = ['size', 'decode', 'memory', 'startup', 'lifecycle'];
+const PARTS = ['size', 'growth', 'decode', 'memory', 'startup', 'lifecycle'];
 
 const f = flags();
 const unknown = f._.filter((p) => !PARTS.includes(p));
@@ -86,6 +86,12 @@ if (r.startup) {
 if (r.size) {
   const w = r.size.raw.web;
   rows.push(['size: pkg/web wasm + glue, gzip -9', `${bytes(w.total.gzip)} (ai_horde app: ${bytes(r.size.raw.aiApp.gzip)})`, `≤ ${bytes(r.size.raw.target)} (CI budget ${bytes(r.size.raw.budget)})`, w.total.gzip <= r.size.raw.target ? 'met' : 'MISSED']);
+}
+if (r.growth) {
+  const g = r.growth.figures;
+  const aim = r.growth.raw.aims;
+  rows.push(['growth: one more endpoint (a row and a typed method), gzip', bytes(g.endpoint), `≤ ${bytes(aim.endpoint)}`, g.endpoint <= aim.endpoint ? 'met' : 'MISSED']);
+  rows.push(['growth: one more 10-field model, gzip', bytes(g.model), `≤ ${bytes(aim.model)}`, g.model <= aim.model ? 'met' : 'MISSED']);
 }
 if (r.lifecycle) {
   const L = r.lifecycle.raw.results;
