@@ -12,8 +12,9 @@ export const cacheDir = () => join(process.env.XDG_CACHE_HOME || join(homedir(),
 export function findPython(min, below) {
   const check = `import sys; sys.exit(not (${min.join(', ')}) <= sys.version_info[:2] < (${below.join(', ')}))`;
   const ok = (p) => p && spawnSync(p, ['-c', check]).status === 0;
-  const candidates = [process.env.PYTHON, 'python3'];
-  for (let m = below[1] - 1; m >= min[1]; m--) candidates.push(`python3.${m}`);
+  const candidates = [process.env.PYTHON];
+  for (let m = min[1]; m < below[1]; m++) candidates.push(`python3.${m}`);
+  candidates.push('python3');
   const pyenvRoot = process.env.PYENV_ROOT || join(homedir(), '.pyenv');
   if (existsSync(join(pyenvRoot, 'versions'))) {
     const minor = (v) => Number(v.split('.')[1]);
@@ -28,7 +29,9 @@ export function findPython(min, below) {
 
 function sh(cmd, args) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.error?.message || r.stderr}`);
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || r.error?.message || '').slice(-2000)}`);
+  }
 }
 
 /** A virtualenv with `packages` installed (from PyPI on first use); returns its folder. */
@@ -36,7 +39,7 @@ export function cachedVenv(python, name, packages, log = (m) => console.error(m)
   const key = createHash('sha256').update(packages.join('\n')).digest('hex').slice(0, 12);
   const dir = join(cacheDir(), `${name}-${key}`);
   if (existsSync(join(dir, '.installed'))) return dir;
-  log(`creating ${dir} (pip install ${packages.join(' ')})`);
+  log(`creating ${dir} (pip install from PyPI)`);
   rmSync(dir, { recursive: true, force: true });
   sh(python, ['-m', 'venv', dir]);
   sh(join(dir, 'bin/pip'), ['install', '-q', '--disable-pip-version-check', ...packages]);
