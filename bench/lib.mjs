@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
 import os from 'node:os';
+import { SimControl } from 'horde-sim';
 import { wasmCursor } from '../scripts/lib/wasm.mjs';
 
 export const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -76,7 +77,8 @@ export function buildId() {
  * bodies — does not run on the measured thread). Resolves once it printed its ready line.
  */
 export async function spawnSim(args = []) {
-  const child = spawn(process.execPath, [join(root, 'sim/server.mjs'), '--port', '0', '--quiet', ...args], {
+  // The package's command, as `npx horde-sim` runs it.
+  const child = spawn(process.execPath, [join(root, 'node_modules/.bin/horde-sim'), '--port', '0', '--quiet', ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -93,22 +95,16 @@ export async function spawnSim(args = []) {
     child.on('exit', (code) => reject(new Error(`simulator exited with ${code}: ${err}`)));
   });
   const url = baseUrl.replace(/\/api$/, '');
-  const control = async (path, method = 'GET', body) => {
-    const r = await fetch(`${url}/__sim/${path}`, {
-      method,
-      headers: body ? { 'Content-Type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return r.json();
-  };
+  const control = new SimControl(url);
   return {
     baseUrl,
     url,
     pid: child.pid,
-    stats: () => control('stats'),
-    resetStats: () => control('stats/reset', 'POST'),
-    jobs: async () => (await control('jobs')).jobs,
-    setConfig: (partial) => control('config', 'POST', partial),
+    control,
+    stats: () => control.stats(),
+    resetStats: () => control.resetStats(),
+    jobs: () => control.jobs(),
+    setConfig: (partial) => control.setConfig(partial),
     close: () => new Promise((resolve) => {
       if (child.exitCode !== null) return resolve();
       child.once('exit', () => resolve());

@@ -38,7 +38,7 @@ Options:
   -h, --help         this text
 
 Local simulator (no account, no internet): start it with
-  node sim/server.mjs              (or: npm start)
+  npx horde-sim                    (or: npm start)
 and add
   --horde-url http://127.0.0.1:7001/api --api-key simtestkey000000000001
 
@@ -226,7 +226,7 @@ function explain(err, baseUrl) {
       return `${flag}: ${arg} ${rule}.`;
     }
     case 'HordeConnectionError':
-      return `no answer from the Horde at ${baseUrl}. Check --horde-url and your network (for the local simulator: is node sim/server.mjs running?).`;
+      return `no answer from the Horde at ${baseUrl}. Check --horde-url and your network (for the local simulator: is npx horde-sim running?).`;
     case 'HordeTimeoutError':
       return 'the Horde did not answer in time; the job was cancelled. Try again later.';
     case 'HordeRateLimitError':

@@ -111,7 +111,7 @@ async function main() {
 
   let sim = null;
   if (opts.sim) {
-    const { startSimulator } = await import('../sim/server.mjs');
+    const { startSimulator } = await import('horde-sim');
     try {
       sim = await startSimulator({ port: opts.simPort, speed: opts.speed, quiet: true });
     } catch (e) {

@@ -5,7 +5,8 @@
 //   native    cargo test: models, validation, pacing, retries… natively (no wasm), and the
 //             derives of macros/
 //   build     npm run build (pkg/)
-//   sim       the simulator's own tests (node --test sim/test)
+//   sim       the simulator's own tests (node --test sim/test), imported from the horde-sim
+//             package (sim/, an npm workspace) everywhere else
 //   wasm-node / wasm-chrome / wasm-worker
 //             wasm-bindgen-test against the simulator, in Node, headless Chromium and a
 //             dedicated worker
@@ -14,6 +15,8 @@
 //             and a wire comparison of the same exchanges with the simulator
 //   types     tsc --strict on a consumer of the package's declarations
 //   pack      npm pack, installed in a fresh project: Node import and a Vite build in Chromium
+//   simpkg    the horde-sim package (sim/): its three recipes (Vitest, Playwright, Python
+//             horde_sdk), and npm pack of it installed in a fresh project (command, import, types)
 //   reliability  faults, hostile input, security and a 100-job load test against the simulator
 //   e2e, cli  the demo page in Chromium, and the command-line example
 //   size      the bundle budget (bench/size.mjs --check)
@@ -25,6 +28,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { root, ensureRust, ensureWasmBindgen, ensureNodeModules, ensureChromium } from './lib/ensure.mjs';
+import { ensureHordeSdk } from './lib/python.mjs';
 import { build } from './build.mjs';
 
 const SIM_PORT = 7199;
@@ -95,7 +99,8 @@ await stage('setup', async () => {
   await ensureRust();
   await ensureWasmBindgen();
   await ensureNodeModules();
-  if (['sim', 'wasm-chrome', 'wasm-worker', 'pack', 'e2e'].some(wanted)) await ensureChromium();
+  if (['sim', 'wasm-chrome', 'wasm-worker', 'pack', 'e2e', 'simpkg'].some(wanted)) await ensureChromium();
+  if (wanted('simpkg')) ensureHordeSdk((m) => console.log(`» ${m}`));
   return { code: 0, out: '' };
 });
 await stage('lint', async () => {
@@ -119,7 +124,7 @@ await stage('sim', () => run(process.execPath, ['--test', 'sim/test/']));
 // One simulator serves the wasm tests (their URL is compiled in from HORDE_SIM_URL).
 let sim;
 if (['wasm-node', 'wasm-chrome', 'wasm-worker'].some(wanted)) {
-  const { startSimulator } = await import('../sim/server.mjs');
+  const { startSimulator } = await import('horde-sim');
   sim = await startSimulator({ port: SIM_PORT, speed: 20, quiet: true });
 }
 await stage('wasm-node', () => wasmTest({}));
@@ -145,6 +150,7 @@ await stage('conformance', async () => {
 });
 await stage('types', () => run(join(root, 'node_modules/.bin/tsc'), ['-p', 'tests/types']));
 await stage('pack', () => run(process.execPath, ['--test', 'tests/pack/']));
+await stage('simpkg', () => run(process.execPath, ['--test', 'tests/simpkg/']));
 for (const [name, dir] of [['reliability', 'tests/reliability/'], ['e2e', 'tests/e2e/'], ['cli', 'tests/cli/']]) {
   if (existsSync(join(root, dir))) await stage(name, () => run(process.execPath, ['--test', dir]));
 }

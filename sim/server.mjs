@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Local AI Horde image-generation API simulator.
-//   node sim/server.mjs --port 7001 --speed 1        (see --help)
-//   import { startSimulator } from './sim/server.mjs'
+// Local AI Horde image-generation API simulator: the HTTP server, its control API and the CLI
+// (the package's `horde-sim` command).
+//   horde-sim --port 7001 --speed 1                  (see --help)
+//   import { startSimulator } from 'horde-sim'
 // Plain Node ESM, node: builtins only.
 
 import http from 'node:http';
@@ -14,6 +15,7 @@ import { FixedWindowLimiter, SECOND, MINUTE, limitText } from './ratelimit.mjs';
 import { FaultRegistry, FaultError, PRE_FAULTS } from './faults.mjs';
 import { pyDumps, PyFloat, sha256hex } from './util.mjs';
 import { ANON_KEY, HORDE_VERSION, isKnownModel, notFoundHelp } from './catalog.mjs';
+import { SimControl } from './control.mjs';
 
 const API_CORS = {
   'Access-Control-Allow-Origin': '*',
@@ -90,6 +92,9 @@ function applyMask(v, mask) {
   return v;
 }
 
+// The request log keeps the last LOG_SIZE requests to /api and /r2.
+export const LOG_SIZE = 1000;
+
 function newStats() {
   return { requests: 0, byRoute: {}, byStatus: {}, rateLimited: 0, tooManyPrompts: 0, preflights: 0, doneAt: {} };
 }
@@ -114,6 +119,7 @@ export class Simulator {
     this.faults = new FaultRegistry();
     this.whitelist = new Map();
     this.checkCache = new Map();
+    this.requestLog = [];
     this.pendingTimers = new Set();
     this.sockets = new Set();
     this.server = http.createServer((req, res) => this.onRequest(req, res));
@@ -156,6 +162,19 @@ export class Simulator {
     this.whitelist.clear();
     this.checkCache.clear();
     this.stats = newStats();
+    this.requestLog = [];
+  }
+
+  // One entry of the request log per answered /api or /r2 request (preflights included).
+  record(ctx, status, fault) {
+    if (ctx.control) return;
+    const entry = {
+      time: Date.now(), method: ctx.method, path: ctx.url.pathname + ctx.url.search, status,
+      ip: this.clientIp(ctx.req), ms: Date.now() - ctx.started,
+    };
+    if (fault || ctx.preFault) entry.fault = fault ? fault.fault : ctx.preFault;
+    this.requestLog.push(entry);
+    if (this.requestLog.length > LOG_SIZE) this.requestLog.splice(0, this.requestLog.length - LOG_SIZE);
   }
 
   clientIp(req) {
@@ -219,6 +238,7 @@ export class Simulator {
         res.writeHead(status, { ...headers, 'Content-Length': String(buf.length) });
         res.end(head ? undefined : buf);
       }
+      this.record(ctx, status, fault);
       this.log(`${ctx.method} ${ctx.url.pathname} ${status} ${Date.now() - ctx.started}ms${fault ? ` [fault ${fault.fault}]` : ''}`);
     };
     if (fault && fault.fault === 'slow' && fault.delayMs > 0) {
@@ -269,7 +289,7 @@ export class Simulator {
       return;
     }
     const fault = this.faults.take(method, apiPath, false);
-    if (fault && PRE_FAULTS.has(fault.fault)) { this.sendPreFault(ctx, fault, route); return; }
+    if (fault && PRE_FAULTS.has(fault.fault)) { ctx.preFault = fault.fault; this.sendPreFault(ctx, fault, route); return; }
     const post = fault && !PRE_FAULTS.has(fault.fault) ? fault : null;
     if (ctx.tooBig) { this.sendJson(ctx, 413, { message: 'The data value transmitted exceeds the capacity limit.' }, {}, post); return; }
 
@@ -447,7 +467,7 @@ export class Simulator {
       `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`, post);
     let post = null;
     const fault = this.faults.take(method, url.pathname, true);
-    if (fault && PRE_FAULTS.has(fault.fault)) { this.sendPreFault(ctx, fault, null); return; }
+    if (fault && PRE_FAULTS.has(fault.fault)) { ctx.preFault = fault.fault; this.sendPreFault(ctx, fault, null); return; }
     if (fault) post = fault;
     if (method !== 'GET' && method !== 'HEAD') { xml(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.'); return; }
     const m = /^\/r2\/([0-9a-fA-F-]{36})\.webp$/.exec(url.pathname);
@@ -463,6 +483,7 @@ export class Simulator {
 
   handleControl(ctx) {
     const { method, url } = ctx;
+    ctx.control = true;
     const p = url.pathname.replace(/\/+$/, '');
     const out = (status, obj) => this.send(ctx, status, { ...SIM_CORS, 'Content-Type': JSON_TYPE }, JSON.stringify(obj) + '\n');
     if (method === 'OPTIONS') { this.send(ctx, 204, { ...SIM_CORS, 'Access-Control-Max-Age': '600' }, ''); return; }
@@ -499,6 +520,24 @@ export class Simulator {
         if (!allow(['GET', 'POST', 'DELETE'])) return;
         if (method === 'GET') out(200, { faults: this.faults.list() });
         else if (method === 'DELETE') { this.faults.clear(); out(200, {}); } else out(200, { id: this.faults.add(input).id });
+        return;
+      }
+      if (p === '/__sim/users') { if (allow(['GET'])) out(200, { users: this.state.userRows() }); return; }
+      m = /^\/__sim\/users\/([^/]+)$/.exec(p);
+      if (m) {
+        if (!allow(['GET', 'POST'])) return;
+        const key = safeDecode(m[1]);
+        const row = method === 'GET' ? this.state.userRow(key) : this.state.setUser(key, input);
+        if (row) out(200, row); else out(404, { error: 'user not found' });
+        return;
+      }
+      if (p === '/__sim/log') {
+        if (!allow(['GET', 'DELETE'])) return;
+        if (method === 'DELETE') { this.requestLog = []; out(200, {}); return; }
+        const raw = url.searchParams.get('limit');
+        const limit = raw === null ? LOG_SIZE : Number(raw);
+        if (!(Number.isInteger(limit) && limit >= 0)) { out(400, { error: 'limit must be an integer >= 0' }); return; }
+        out(200, { requests: limit === 0 ? [] : this.requestLog.slice(-limit) });
         return;
       }
       if (p === '/__sim/stats') { if (allow(['GET'])) out(200, this.stats); return; }
@@ -557,11 +596,18 @@ export async function startSimulator(opts = {}) {
     clearFaults: () => sim.faults.clear(),
     stats: () => sim.stats,
     resetStats: () => { sim.stats = newStats(); },
+    users: () => sim.state.userRows(),
+    user: (apikey) => sim.state.userRow(apikey),
+    setUser: (apikey, patch) => sim.state.setUser(apikey, patch),
+    setKudos: (apikey, kudos) => sim.state.setUser(apikey, { kudos }),
+    log: (limit = LOG_SIZE) => (limit > 0 ? sim.requestLog.slice(-limit) : []),
+    clearLog: () => { sim.requestLog = []; },
+    control: new SimControl(sim.url),
     simulator: sim,
   };
 }
 
-export const USAGE = `Usage: node sim/server.mjs [options]
+export const USAGE = `Usage: horde-sim [options]
 
 Local AI Horde image-generation API simulator (API under /api, control API under /__sim).
 

@@ -914,6 +914,37 @@ export class HordeState {
     };
   }
 
+  // -- users (control API) ---------------------------------------------------
+
+  userRow(apikey) {
+    const u = this.users.get(apikey);
+    if (!u) return null;
+    return {
+      apikey: u.apikey, username: u.username, id: u.id, kudos: u.kudos, concurrency: u.concurrency,
+      trusted: !!u.trusted, pseudonymous: !!u.pseudonymous, moderator: !!u.moderator, worker_count: u.worker_count ?? 0,
+      available_kudos: this.availableKudos(u), min_kudos: minKudos(u),
+    };
+  }
+
+  userRows() { return [...this.users.keys()].map((k) => this.userRow(k)); }
+
+  // Sets a key's kudos balance, concurrency or trust; the next reset restores the key's start values.
+  setUser(apikey, patch) {
+    const u = this.users.get(apikey);
+    if (!u) return null;
+    if (!patch || typeof patch !== 'object' || Array.isArray(patch)) throw new HordeError(400, 'body must be a JSON object');
+    const known = ['kudos', 'concurrency', 'trusted'];
+    const unknown = Object.keys(patch).filter((k) => !known.includes(k));
+    if (unknown.length) throw new HordeError(400, `unknown field ${unknown[0]}; use ${known.join(', ')}`);
+    if (patch.kudos !== undefined && !(typeof patch.kudos === 'number' && Number.isFinite(patch.kudos))) throw new HordeError(400, 'kudos must be a number');
+    if (patch.concurrency !== undefined && !(Number.isInteger(patch.concurrency) && patch.concurrency >= 0)) throw new HordeError(400, 'concurrency must be an integer >= 0');
+    if (patch.trusted !== undefined && typeof patch.trusted !== 'boolean') throw new HordeError(400, 'trusted must be a boolean');
+    if (patch.kudos !== undefined) u.kudos = round2(patch.kudos);
+    if (patch.concurrency !== undefined) u.concurrency = patch.concurrency;
+    if (patch.trusted !== undefined) u.trusted = patch.trusted;
+    return this.userRow(apikey);
+  }
+
   jobs() { this.advance(); this.schedule(); return [...this.requests.values()].map((r) => this.jobRow(r)); }
 
   job(id) {

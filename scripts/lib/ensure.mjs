@@ -1,6 +1,6 @@
 // Installs what a fresh machine lacks, idempotently: the wasm32 target, wasm-bindgen-cli at the
-// exact version of the wasm-bindgen crate, the npm dev dependencies, and Debian's Chromium and
-// ChromeDriver. Each step says what it does; none runs twice.
+// exact version of the wasm-bindgen crate, the npm dev dependencies (and the link of the horde-sim
+// workspace), and Debian's Chromium and ChromeDriver. Each step says what it does; none runs twice.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
@@ -45,7 +45,8 @@ export async function ensureNodeModules() {
   const marker = join(root, 'node_modules', '.package-lock.json');
   const fresh = existsSync(marker) && existsSync(lock) &&
     readFileSync(marker, 'utf8').length > 0 &&
-    ['binaryen', 'playwright-core', 'rolldown', 'typescript', 'vite'].every((p) => existsSync(join(root, 'node_modules', p)));
+    ['binaryen', 'playwright-core', 'rolldown', 'typescript', 'vite', 'vitest', '@zeldafan0225/ai_horde', 'horde-sim/package.json']
+      .every((p) => existsSync(join(root, 'node_modules', p)));
   if (fresh) return;
   console.log('» npm ci');
   await must('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'], { cwd: root });

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSimulator } from '../../sim/server.mjs';
+import { startSimulator } from 'horde-sim';
 import { until } from '../lib/until.mjs';
 import { webpSize } from '../lib/webp.mjs';
 

@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { startSimulator } from '../../sim/server.mjs';
+import { startSimulator } from 'horde-sim';
 import { CLIENT_AGENT, KEYS, SEQUENCES, SIMULATORS } from './exchanges.mjs';
 import { compareExchange, formatTable, parseBody, plain } from './compare.mjs';
 

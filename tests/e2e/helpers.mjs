@@ -4,7 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { startSimulator } from '../../sim/server.mjs';
+import { startSimulator } from 'horde-sim';
 import { serve } from '../../scripts/serve.mjs';
 
 export { until } from '../lib/until.mjs';

@@ -1,5 +1,5 @@
 // Shared helpers of the JS tests: a simulator per test file, clients, and small utilities.
-import { startSimulator } from '../../sim/server.mjs';
+import { startSimulator } from 'horde-sim';
 import * as horde from 'horde-wasm';
 
 import { until } from '../lib/until.mjs';

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync, readdirSync, rmSync, readFileSync } from 'n
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, extname } from 'node:path';
-import { startSimulator } from '../../sim/server.mjs';
+import { startSimulator } from 'horde-sim';
 
 const root = new URL('../../', import.meta.url).pathname;
 // The simulator runs in this process: children must not block its event loop.

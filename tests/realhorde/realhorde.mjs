@@ -15,10 +15,11 @@
 // Needs root (Postgres runs as the `postgres` user) and Python 3.12 or 3.13 (PYTHON=...).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { chownSync, chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findPython as findPythonIn, cachedVenv } from '../../scripts/lib/python.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 const TARBALL = join(here, 'aihorde-server-fbd5ed46.tar.gz');
@@ -88,32 +89,10 @@ function ensureDebianPackages(log) {
 }
 
 /** A Python 3.12 or 3.13: $PYTHON, one on PATH, or one of pyenv's. */
-export function findPython() {
-  const ok = (p) => p && spawnSync(p, ['-c', 'import sys; sys.exit(not (3, 12) <= sys.version_info[:2] < (3, 14))']).status === 0;
-  const candidates = [process.env.PYTHON, 'python3.12', 'python3.13', 'python3'];
-  const pyenvRoot = process.env.PYENV_ROOT || join(homedir(), '.pyenv');
-  if (existsSync(join(pyenvRoot, 'versions'))) {
-    for (const v of readdirSync(join(pyenvRoot, 'versions')).filter((v) => /^3\.1[23]\.\d+$/.test(v)).sort().reverse()) {
-      candidates.push(join(pyenvRoot, 'versions', v, 'bin', 'python3'));
-    }
-  }
-  const found = candidates.find(ok);
-  if (!found) throw new Error('the AI Horde server needs Python 3.12 or 3.13: none found (set PYTHON, or install one with pyenv)');
-  return found;
-}
+export const findPython = () => findPythonIn([3, 12], [3, 14]);
 
-/** A virtualenv in the cache with `packages` installed, made once per set of packages. */
-function venv(log, python, name, packages) {
-  const key = createHash('sha256').update(packages.join('\n')).digest('hex').slice(0, 12);
-  const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'horde-wasm', 'realhorde', `${name}-${key}`);
-  if (existsSync(join(dir, '.installed'))) return dir;
-  log(`creating ${dir} (pip install from PyPI)`);
-  rmSync(dir, { recursive: true, force: true });
-  sh(python, ['-m', 'venv', dir]);
-  sh(join(dir, 'bin/pip'), ['install', '-q', '--disable-pip-version-check', ...packages], { maxBuffer: 64 << 20 });
-  writeFileSync(join(dir, '.installed'), packages.join('\n'));
-  return dir;
-}
+/** A virtualenv in ~/.cache/horde-wasm/realhorde with `packages` installed, made once per set of packages. */
+const venv = (log, python, name, packages) => cachedVenv(python, `realhorde/${name}`, packages, log);
 
 function freePort() {
   return new Promise((resolve, reject) => {

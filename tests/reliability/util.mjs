@@ -1,6 +1,6 @@
 // Shared helpers of the reliability tests (issue 7): a simulator, clients, a recording fetch,
 // a watch on unhandled rejections, and the result table each file prints at the end.
-import { startSimulator } from '../../sim/server.mjs';
+import { startSimulator } from 'horde-sim';
 import * as horde from 'horde-wasm';
 
 export { horde, startSimulator };

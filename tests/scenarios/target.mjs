@@ -3,7 +3,7 @@
 // here. The scenarios use only the API and the workers' prompt words (`faultme`, `slowme`),
 // which both servers' workers understand, so the same assertions hold on both.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { startSimulator } from '../../sim/server.mjs';
+import { startSimulator } from 'horde-sim';
 import * as horde from 'horde-wasm';
 
 export { horde };

@@ -1,0 +1,54 @@
+// Python for the tests: an interpreter in a version range, and virtualenvs in the cache
+// (~/.cache/horde-wasm/<name>-<hash of the packages>), made once per set of packages.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export const cacheDir = () => join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'horde-wasm');
+
+/** A Python with min <= version < below (each `[major, minor]`): $PYTHON, one on PATH, or pyenv's. */
+export function findPython(min, below) {
+  const check = `import sys; sys.exit(not (${min.join(', ')}) <= sys.version_info[:2] < (${below.join(', ')}))`;
+  const ok = (p) => p && spawnSync(p, ['-c', check]).status === 0;
+  const candidates = [process.env.PYTHON];
+  for (let m = min[1]; m < below[1]; m++) candidates.push(`python3.${m}`);
+  candidates.push('python3');
+  const pyenvRoot = process.env.PYENV_ROOT || join(homedir(), '.pyenv');
+  if (existsSync(join(pyenvRoot, 'versions'))) {
+    const minor = (v) => Number(v.split('.')[1]);
+    for (const v of readdirSync(join(pyenvRoot, 'versions')).filter((v) => /^3\.\d+\.\d+$/.test(v) && minor(v) >= min[1] && minor(v) < below[1]).sort().reverse()) {
+      candidates.push(join(pyenvRoot, 'versions', v, 'bin', 'python3'));
+    }
+  }
+  const found = candidates.find(ok);
+  if (!found) throw new Error(`no Python >= ${min.join('.')} and < ${below.join('.')} found (set PYTHON, or install one with pyenv)`);
+  return found;
+}
+
+function sh(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || r.error?.message || '').slice(-2000)}`);
+  }
+}
+
+/** A virtualenv with `packages` installed (from PyPI on first use); returns its folder. */
+export function cachedVenv(python, name, packages, log = (m) => console.error(m)) {
+  const key = createHash('sha256').update(packages.join('\n')).digest('hex').slice(0, 12);
+  const dir = join(cacheDir(), `${name}-${key}`);
+  if (existsSync(join(dir, '.installed'))) return dir;
+  log(`creating ${dir} (pip install from PyPI)`);
+  rmSync(dir, { recursive: true, force: true });
+  sh(python, ['-m', 'venv', dir]);
+  sh(join(dir, 'bin/pip'), ['install', '-q', '--disable-pip-version-check', ...packages]);
+  writeFileSync(join(dir, '.installed'), packages.join('\n'));
+  return dir;
+}
+
+/** The venv of sim/recipes/horde_sdk_recipe.py: horde_sdk on a Python 3.10–3.13. */
+export const HORDE_SDK = 'horde_sdk==0.18.0';
+export function ensureHordeSdk(log) {
+  return cachedVenv(findPython([3, 10], [3, 14]), 'horde-sdk', [HORDE_SDK], log);
+}
