@@ -9,7 +9,8 @@
 // * Content-Type, the CORS headers (Access-Control-Allow-Origin, -Methods,
 //   -Headers, -Expose-Headers, -Max-Age: present on both or neither, same
 //   value), the rate-limit headers (X-RateLimit-Limit, X-RateLimit-Remaining and
-//   Retry-After exactly; X-RateLimit-Reset, an epoch second, by presence only);
+//   Retry-After exactly, but for where a request lands in a 1-second window (see
+//   compareHeaders); X-RateLimit-Reset, an epoch second, by presence only);
 // * the body: its kind (JSON, empty, other text), then recursively the same key
 //   sets, the same JSON types (integer and float spellings are distinct types:
 //   the server writes float fields as `8.0`, and a strict client decoding an
@@ -305,6 +306,10 @@ function compareHeaders(rh, sh, rules, add) {
     const s = sh[name];
     if (how === 'presence') {
       if ((r === undefined) !== (s === undefined)) add(`header ${name}`, r === undefined ? '(absent)' : 'present', s === undefined ? '(absent)' : 'present');
+    } else if (name === 'x-ratelimit-remaining' && r === rh['x-ratelimit-limit'] && oneSecondWindow(rh['retry-after']) && oneSecondWindow(sh['retry-after'])) {
+      // The real server reads a window's count for its headers after handling the request:
+      // a 1-second window that lapsed during a slow answer reads as untouched (Remaining equal
+      // to the limit), while the hit itself was counted in time.
     } else if (name === 'retry-after' && oneSecondWindow(r) && oneSecondWindow(s)) {
       // A 1-second window's Retry-After is 1 while at least half of it is left (Redis'
       // TTL rounds to the nearest second) and 0 after: a time within the window, which

@@ -153,3 +153,13 @@ test('the table lists every difference', () => {
   const t = formatTable([{ exchange: 'seq / step', field: 'status', real: '404', sim: '400' }]);
   assert.match(t, /seq \/ step +\| status +\| 404 +\| 400/);
 });
+
+test('a 1-second window: Retry-After 0 or 1, and a window that lapsed during a slow answer, are timing', () => {
+  const second = (remaining, retry) => answer(202, '{"id": "x"}', { 'x-ratelimit-limit': '2', 'x-ratelimit-remaining': remaining, 'x-ratelimit-reset': '1796417913', 'retry-after': retry });
+  assert.deepEqual(compareExchange(second('0', '0'), second('0', '1')), []);
+  assert.deepEqual(compareExchange(second('2', '0'), second('0', '1')), [], 'lapsed on the real server');
+  assert.deepEqual(compareExchange(second('0', '1'), second('1', '1')).map((d) => d.field), ['header x-ratelimit-remaining']);
+  assert.deepEqual(compareExchange(second('1', '1'), second('2', '1')).map((d) => d.field), ['header x-ratelimit-remaining'], 'only the real server\'s late read');
+  const minute = (retry) => answer(200, '[]', { ...LIMITS, 'retry-after': retry });
+  assert.deepEqual(compareExchange(minute('60'), minute('59')).map((d) => d.field), ['header retry-after']);
+});
