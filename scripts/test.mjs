@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: every test of the project, in layers, after installing what the machine lacks.
 //
-//   lint      cargo fmt --check, cargo clippy -D warnings (native and wasm)
+//   lint      cargo fmt --check, cargo clippy -D warnings (native and wasm), cargo machete
+//             (no declared dependency that nothing uses)
 //   native    cargo test: models, validation, pacing, retries… natively (no wasm), and the
 //             derives of macros/
 //   build     npm run build (pkg/)
@@ -27,7 +28,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, ensureRust, ensureWasmBindgen, ensureNodeModules, ensureChromium } from './lib/ensure.mjs';
+import { root, ensureRust, ensureWasmBindgen, ensureCargoMachete, ensureNodeModules, ensureChromium } from './lib/ensure.mjs';
 import { ensureHordeSdk } from './lib/python.mjs';
 import { build } from './build.mjs';
 
@@ -98,6 +99,7 @@ const wasmTest = (env) => run('cargo', ['test', '--target', 'wasm32-unknown-unkn
 await stage('setup', async () => {
   await ensureRust();
   await ensureWasmBindgen();
+  if (wanted('lint')) await ensureCargoMachete();
   await ensureNodeModules();
   if (['sim', 'wasm-chrome', 'wasm-worker', 'pack', 'e2e', 'simpkg'].some(wanted)) await ensureChromium();
   if (wanted('simpkg')) ensureHordeSdk((m) => console.log(`» ${m}`));
@@ -108,6 +110,8 @@ await stage('lint', async () => {
     ['cargo', ['fmt', '--all', '--check']],
     ['cargo', ['clippy', '--workspace', '--all-targets', '--quiet', '--', '-D', 'warnings']],
     ['cargo', ['clippy', '--all-targets', '--quiet', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']],
+    // Every crate of the workspace (the root and macros/); target/ holds no sources of ours.
+    ['cargo', ['machete', '--skip-target-dir']],
   ]) {
     const r = await run(cmd, a);
     if (r.code !== 0) return r;

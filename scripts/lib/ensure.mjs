@@ -1,6 +1,7 @@
 // Installs what a fresh machine lacks, idempotently: the wasm32 target, wasm-bindgen-cli at the
-// exact version of the wasm-bindgen crate, the npm dev dependencies (and the link of the horde-sim
-// workspace), and Debian's Chromium and ChromeDriver. Each step says what it does; none runs twice.
+// exact version of the wasm-bindgen crate, cargo-machete (the lint stage's unused-dependency
+// check), the npm dev dependencies (and the link of the horde-sim workspace), and Debian's
+// Chromium, ChromeDriver and webp. Each step says what it does; none runs twice.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
@@ -38,6 +39,17 @@ export async function ensureWasmBindgen() {
   console.log(`» cargo install wasm-bindgen-cli --version ${want} (found ${have || 'none'}; about 3 minutes)`);
   // Not --locked: its lockfile pins a webpki-roots release that some crates.io mirrors lack.
   await must('cargo', ['install', 'wasm-bindgen-cli', '--version', want]);
+}
+
+/** The cargo-machete release the lint stage runs. */
+export const CARGO_MACHETE = '0.9.2';
+
+/** cargo-machete, which fails the lint stage on a declared dependency that no code uses. */
+export async function ensureCargoMachete() {
+  const have = (output('cargo-machete', ['--version']) || '').trim().split(' ').pop();
+  if (have === CARGO_MACHETE) return;
+  console.log(`» cargo install cargo-machete --version ${CARGO_MACHETE} --locked (found ${have || 'none'}; about 2 minutes)`);
+  await must('cargo', ['install', 'cargo-machete', '--version', CARGO_MACHETE, '--locked']);
 }
 
 export async function ensureNodeModules() {

@@ -10,7 +10,7 @@
 //! the derives here read the same attributes; a wasm test decodes the same fixtures both ways
 //! and checks that they agree.
 
-use super::de::{describe, DeError};
+use super::error::{describe, DeError};
 use super::key;
 use crate::js;
 use js_sys::{Array, Object, Reflect};
