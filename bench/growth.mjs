@@ -1,15 +1,18 @@
 #!/usr/bin/env node
-// What the API's growth costs in the bundle: `node bench/growth.mjs` (about 2 minutes), also a
+// What the API's growth costs in the bundle: `node bench/growth.mjs` (about 4 minutes), also a
 // part of `node bench/run.mjs`.
 //
-// It builds three scratch copies of the crate with the project's own build (scripts/build.mjs)
+// It builds four scratch copies of the crate with the project's own build (scripts/build.mjs)
 // and measures each web build as `node bench/size.mjs` does:
 //   base      the crate as it is;
 //   endpoint  plus one endpoint: a row in src/endpoints.rs and a typed HordeClient method that
 //             sends it and answers an existing model;
 //   model     plus, as that endpoint's answer, one more wire model of 10 fields (numbers,
 //             strings, a flag, optional ones and a list), defined once with serde and tsify
-//             and converted by the derived FromJs/ToJs.
+//             and converted by the derived FromJs/ToJs;
+//   serde     the crate with getImageStatus converting its answer with serde-wasm-bindgen
+//             (from_value, to_value) instead of the derived converters: why the module does
+//             not use it for conversions.
 // The cost of one more endpoint is endpoint − base; of one more 10-field model, model −
 // endpoint.
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
@@ -19,7 +22,7 @@ import { root, flags, table, bytes, environment } from './lib.mjs';
 import { must } from '../scripts/lib/sh.mjs';
 import { webBuildSize } from './size.mjs';
 
-/** Aims of issue 14: what one more model and one more endpoint may cost, gzip. */
+/** What one more model and one more endpoint should cost at most, gzip. */
 export const AIMS = { model: 150, endpoint: 250 };
 
 /** Copies what the build needs into `dir`, so that it builds there as in the checkout. */
@@ -95,10 +98,32 @@ pub struct BenchExtra {
 }
 `;
 
-/** Writes a variant into `dir`: 'base', 'endpoint' or 'model'. */
+// getImageStatus converting its answer with serde-wasm-bindgen instead of FromJs/ToJs.
+const SERDE_CONVERT = `
+fn convert_serde<T: serde::de::DeserializeOwned + serde::Serialize>(
+    json: JsValue,
+) -> Result<JsValue, crate::decode::DecodeError> {
+    let failed = |e: serde_wasm_bindgen::Error| crate::decode::DecodeError {
+        field_path: ".".into(),
+        message: e.to_string(),
+    };
+    let value: T = serde_wasm_bindgen::from_value(json).map_err(failed)?;
+    serde_wasm_bindgen::to_value(&value).map_err(failed)
+}
+`;
+
+/** Writes a variant into `dir`: 'base', 'endpoint', 'model' or 'serde'. */
 export function writeVariant(dir, variant) {
   copyCrate(dir);
   if (variant === 'base') return;
+  if (variant === 'serde') {
+    const client = join(dir, 'src/client.rs');
+    const src = readFileSync(client, 'utf8');
+    const call = /(get_image_status\([\s\S]*?)convert::<ImageGenerateStatusResponse>/;
+    if (!call.test(src)) throw new Error('src/client.rs: getImageStatus no longer converts with convert::<ImageGenerateStatusResponse> (bench/growth.mjs needs updating)');
+    writeFileSync(client, src.replace(call, '$1convert_serde::<ImageGenerateStatusResponse>') + SERDE_CONVERT);
+    return;
+  }
   const answer = variant === 'model' ? 'crate::models::BenchExtra' : 'HeartbeatResponse';
   const tsName = variant === 'model' ? 'BenchExtra' : 'HeartbeatResponse';
   if (variant === 'model') {
@@ -132,7 +157,7 @@ async function main() {
   const f = flags();
   const sizes = {};
   try {
-    for (const variant of ['base', 'endpoint', 'model']) {
+    for (const variant of ['base', 'endpoint', 'model', 'serde']) {
       console.error(`building the ${variant} variant…`);
       sizes[variant] = await buildVariant(variant);
     }
@@ -141,13 +166,18 @@ async function main() {
   }
   const endpoint = sizes.endpoint - sizes.base;
   const model = sizes.model - sizes.endpoint;
+  const serde = sizes.serde - sizes.base;
   console.log('# what one more endpoint and one more model cost (web build, wasm + glue, gzip -9)\n');
   console.log(table(['build', 'bytes', 'cost', 'aim'], [
     ['base (this checkout)', bytes(sizes.base), '', ''],
     ['+ one endpoint (a row and a typed method)', bytes(sizes.endpoint), bytes(endpoint), `≤ ${bytes(AIMS.endpoint)}`],
     ['+ one 10-field model (its answer)', bytes(sizes.model), bytes(model), `≤ ${bytes(AIMS.model)}`],
   ]));
-  if (f.out) writeFileSync(f.out, JSON.stringify({ figures: { endpoint, model, base: sizes.base }, raw: { sizes, aims: AIMS, env: environment() } }, null, 2));
+  console.log('\n# converting one model with serde-wasm-bindgen instead of the derived converters\n');
+  console.log(table(['build', 'bytes', 'cost'], [
+    ['base, getImageStatus converting ImageGenerateStatusResponse with serde_wasm_bindgen::from_value/to_value', bytes(sizes.serde), bytes(serde)],
+  ]));
+  if (f.out) writeFileSync(f.out, JSON.stringify({ figures: { endpoint, model, serde, base: sizes.base }, raw: { sizes, aims: AIMS, env: environment() } }, null, 2));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -92,6 +92,7 @@ if (r.growth) {
   const aim = r.growth.raw.aims;
   rows.push(['growth: one more endpoint (a row and a typed method), gzip', bytes(g.endpoint), `≤ ${bytes(aim.endpoint)}`, g.endpoint <= aim.endpoint ? 'met' : 'MISSED']);
   rows.push(['growth: one more 10-field model, gzip', bytes(g.model), `≤ ${bytes(aim.model)}`, g.model <= aim.model ? 'met' : 'MISSED']);
+  rows.push(['growth: one model through serde-wasm-bindgen instead, gzip', bytes(g.serde), '—', '']);
 }
 if (r.lifecycle) {
   const L = r.lifecycle.raw.results;

@@ -11,7 +11,8 @@
 //   wasm-node / wasm-chrome / wasm-worker
 //             wasm-bindgen-test against the simulator, in Node, headless Chromium and a
 //             dedicated worker
-//   js        node --test on the built package against the simulator (tests/js, tests/scenarios)
+//   js        node --test on the built package against the simulator (tests/js, tests/scenarios),
+//             and the wire comparison's comparator (tests/conformance/compare.test.mjs)
 //   conformance  the real AI Horde server on loopback (tests/realhorde): the scenario tests,
 //             and a wire comparison of the same exchanges with the simulator
 //   types     tsc --strict on a consumer of the package's declarations
@@ -136,7 +137,7 @@ await stage('wasm-chrome', () => wasmTest({ WASM_BINDGEN_USE_BROWSER: '1' }));
 await stage('wasm-worker', () => wasmTest({ WASM_BINDGEN_USE_DEDICATED_WORKER: '1' }));
 await sim?.close();
 
-await stage('js', () => run(process.execPath, ['--test', 'tests/js/', 'tests/scenarios/']));
+await stage('js', () => run(process.execPath, ['--test', 'tests/js/', 'tests/scenarios/', 'tests/conformance/compare.test.mjs']));
 // The real AI Horde server (tests/realhorde/): the scenario tests again, and the same exchanges
 // sent to it and to the simulator, compared. A server that cannot start fails the stage.
 await stage('conformance', async () => {

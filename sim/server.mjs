@@ -239,7 +239,9 @@ export class Simulator {
         res.end(head ? undefined : buf);
       }
       this.record(ctx, status, fault);
-      this.log(`${ctx.method} ${ctx.url.pathname} ${status} ${Date.now() - ctx.started}ms${fault ? ` [fault ${fault.fault}]` : ''}`);
+      // A key in a control path (/__sim/users/<apikey>) stays out of the log.
+      const shown = ctx.url.pathname.replace(/^(\/__sim\/users\/)[^/]+/, '$1<apikey>');
+      this.log(`${ctx.method} ${shown} ${status} ${Date.now() - ctx.started}ms${fault ? ` [fault ${fault.fault}]` : ''}`);
     };
     if (fault && fault.fault === 'slow' && fault.delayMs > 0) {
       const t = setTimeout(() => { this.pendingTimers.delete(t); write(); }, fault.delayMs);

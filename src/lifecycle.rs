@@ -589,7 +589,6 @@ impl<K: JobKind> Job<K> {
     }
 }
 
-/// Failures worth another check later (the transport already retried them).
 /// Why a `done` job is not a success, if it is not: it faulted, or it lacks images. The real
 /// server counts an image whose worker faulted as finished, does not redo it, and flags the job
 /// `faulted` only from a cleanup pass once 3 images faulted, so a job can end `done` and not
@@ -616,6 +615,7 @@ fn shortfall(id: &JobId, status: &ImageGenerateStatusResponse, requested: u32) -
     })
 }
 
+/// Failures worth another check later (the transport already retried them).
 fn transient(e: &Error) -> bool {
     match e {
         Error::Api(a) => a.status >= 500 || (a.status == 429 && a.rc.is_none()) || a.status == 408,

@@ -723,11 +723,7 @@ function finishJob(job, status) {
   const got = status.generations.length;
   const took = formatDuration((performance.now() - job.startedAt) / 1000);
   const cost = `${formatKudos(status.kudos)} kudos`;
-  if (got < job.n) {
-    setPhase(job, 'cancelled', 'Ended early', `${got} of ${job.n} images: the job was cancelled on the Horde before it finished (${cost}).`);
-  } else {
-    setPhase(job, 'done', 'Done', `${got} ${got === 1 ? 'image' : 'images'} in ${took} · ${cost}`);
-  }
+  setPhase(job, 'done', 'Done', `${got} ${got === 1 ? 'image' : 'images'} in ${took} · ${cost}`);
   setBar(job, 1);
   job.els.eta.textContent = '';
   announce(`Job done: ${got} ${got === 1 ? 'image' : 'images'}.`);

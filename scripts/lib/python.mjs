@@ -1,6 +1,7 @@
 // Python for the tests: an interpreter in a version range, and virtualenvs in the cache
 // (~/.cache/horde-wasm/<name>-<hash of the packages>), made once per set of packages.
 import { spawnSync } from 'node:child_process';
+import { capture } from './sh.mjs';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
@@ -27,22 +28,17 @@ export function findPython(min, below) {
   return found;
 }
 
-function sh(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || r.error?.message || '').slice(-2000)}`);
-  }
-}
 
-/** A virtualenv with `packages` installed (from PyPI on first use); returns its folder. */
+/** A virtualenv of this Python's minor version with `packages` installed (from PyPI on first use); returns its folder. */
 export function cachedVenv(python, name, packages, log = (m) => console.error(m)) {
-  const key = createHash('sha256').update(packages.join('\n')).digest('hex').slice(0, 12);
+  const version = capture(python, ['-c', 'import sys; print(*sys.version_info[:2], sep=".")']).trim();
+  const key = createHash('sha256').update(`${version}\n${packages.join('\n')}`).digest('hex').slice(0, 12);
   const dir = join(cacheDir(), `${name}-${key}`);
   if (existsSync(join(dir, '.installed'))) return dir;
   log(`creating ${dir} (pip install from PyPI)`);
   rmSync(dir, { recursive: true, force: true });
-  sh(python, ['-m', 'venv', dir]);
-  sh(join(dir, 'bin/pip'), ['install', '-q', '--disable-pip-version-check', ...packages]);
+  capture(python, ['-m', 'venv', dir]);
+  capture(join(dir, 'bin/pip'), ['install', '-q', '--disable-pip-version-check', ...packages]);
   writeFileSync(join(dir, '.installed'), packages.join('\n'));
   return dir;
 }

@@ -30,3 +30,12 @@ export function output(cmd, args, opts = {}) {
 export function has(cmd) {
   return output('sh', ['-c', `command -v ${cmd}`]) !== null;
 }
+
+/** Runs a command synchronously and returns its stdout; throws with the end of its output unless it exits 0. */
+export function capture(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || r.error?.message || '').slice(-2000)}`);
+  }
+  return r.stdout;
+}

@@ -81,7 +81,7 @@ const VALUE_RULES = {
   img: 'img',
   username: 'username',
   // A time: the real server also counts the time left of faulted images, so a request it
-  // just ended may show some seconds; the comparison excepts times.
+  // just ended may show some seconds; times are not compared by value.
   wait_time: 'type',
 };
 

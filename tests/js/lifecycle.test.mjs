@@ -155,6 +155,25 @@ test('a faulted job rejects with HordeJobFaultedError and what finished', async 
   assert.equal(typeof e.jobId, 'string');
 });
 
+test('a job cancelled by another client ends done short: HordeJobFaultedError, the rest never arrived', async () => {
+  sim.setConfig({ speed: 4, workers: 1 });
+  const c = client(sim, { apiKey: TRUSTED_KEY });
+  const other = client(sim);
+  let id;
+  let cancelled;
+  const e = await rejection(c.generateImages({ prompt: 'cancelled elsewhere', params: { n: 4, steps: 30 }, disable_batching: true }, {
+    onSubmitted: (s) => { id = s.id; },
+    onImage: () => { cancelled ??= other.deleteImageStatus(id); },
+  }));
+  await cancelled;
+  assert.ok(e instanceof HordeJobFaultedError, `${e.name}: ${e.message}`);
+  assert.equal(e.partial.done, true);
+  assert.equal(e.partial.faulted, false);
+  assert.equal(e.partial.restarted, 0);
+  assert.ok(e.partial.generations.length >= 1 && e.partial.generations.length < 4, String(e.partial.generations.length));
+  assert.match(e.message, new RegExp(`${e.partial.generations.length} of 4 images: ${4 - e.partial.generations.length} never arrived`));
+});
+
 test('worker failures restart images and the job still completes', async () => {
   const c = client(sim);
   const st = await c.generateImages({ prompt: 'flaky workers', params: { n: 2 } }, {

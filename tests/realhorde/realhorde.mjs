@@ -15,11 +15,13 @@
 // Needs root (Postgres runs as the `postgres` user) and Python 3.12 or 3.13 (PYTHON=...).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { chownSync, chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findPython as findPythonIn, cachedVenv } from '../../scripts/lib/python.mjs';
+import { capture as sh, has } from '../../scripts/lib/sh.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 const TARBALL = join(here, 'aihorde-server-fbd5ed46.tar.gz');
@@ -65,15 +67,6 @@ function modelReference() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function sh(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
-  if (r.status !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || r.error?.message || '').slice(-2000)}`);
-  }
-  return r.stdout;
-}
-
-const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 /** Debian's Postgres 15, pg_cron and Redis, installed when missing. */
 function ensureDebianPackages(log) {
@@ -120,11 +113,14 @@ async function until(what, fn, timeoutMs, alive) {
 
 const httpOk = async (url) => (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
 
-/** The server's requirements.txt, read from the tarball, less its one git dependency. */
-function serverRequirements() {
-  const text = sh('tar', ['-xzOf', TARBALL, '--wildcards', '*/requirements.txt']);
-  // patreon-python comes from git (no registry has it); the server imports it optionally.
-  return [...text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#') && !l.includes('patreon')), 'chardet<6'];
+/**
+ * The pinned packages of a Python environment: `pip freeze` of environments that ran the
+ * server (`requirements-server.lock`: the server's requirements.txt less its git dependency
+ * patreon-python, which the server imports optionally, plus chardet<6) and moto
+ * (`requirements-s3.lock`), so that every machine installs the same versions.
+ */
+function locked(file) {
+  return readFileSync(join(here, file), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
 }
 
 /**
@@ -135,10 +131,31 @@ export function ensureRealHorde(log = (m) => console.error(`[realhorde] ${m}`)) 
   ensureDebianPackages(log);
   const python = findPython();
   return {
-    serverEnv: venv(log, python, 'server', serverRequirements()),
-    s3Env: venv(log, python, 's3', ['moto[server]']),
+    serverEnv: venv(log, python, 'server', locked('requirements-server.lock')),
+    s3Env: venv(log, python, 's3', locked('requirements-s3.lock')),
   };
 }
+
+/**
+ * The reaper: `node -e REAPER <parent pid> <run folder>`. Once the parent is gone (killed by a
+ * signal it cannot catch), it kills the pids listed in `<run folder>/pids` and deletes the
+ * folder; a stop that finished writes `<run folder>/stopped` (or deletes the folder), and it leaves.
+ */
+const REAPER = `
+const fs = require('node:fs');
+const path = require('node:path');
+const [parent, dir] = process.argv.slice(1);
+const alive = (pid) => { try { process.kill(+pid, 0); return true; } catch { return false; } };
+const tick = setInterval(() => {
+  if (!fs.existsSync(dir) || fs.existsSync(path.join(dir, 'stopped'))) { clearInterval(tick); return; }
+  if (alive(parent)) return;
+  clearInterval(tick);
+  let pids = [];
+  try { pids = fs.readFileSync(path.join(dir, 'pids'), 'utf8').split('\\n').filter(Boolean); } catch {}
+  for (const pid of pids) { try { process.kill(+pid, 'SIGKILL'); } catch {} }
+  fs.rmSync(dir, { recursive: true, force: true });
+}, 1000);
+`;
 
 /**
  * Starts the real server and everything it needs; rejects (after stopping what it started)
@@ -157,15 +174,32 @@ export async function startRealHorde({ log = (m) => console.error(`[realhorde] $
     /** The last lines of a process's log (`server`, `worker`, `postgres`, …). */
     logTail: (name, lines = 40) => tail(join(runDir, `${name}.log`), lines),
   };
-  const onExit = () => { for (const c of children) if (c.exitCode === null && c.signalCode === null) try { process.kill(c.pid, 'SIGKILL'); } catch {} };
-  process.once('exit', onExit);
-  handle.stop = async () => { process.off('exit', onExit); await stopAll(children, runDir, log); };
+  // However this process ends, what it started ends too: on exit and on a signal, every child
+  // is killed at once; if it is killed itself (SIGKILL), a detached reaper sees it gone and
+  // kills the pids listed in the run folder.
+  const pidsFile = join(runDir, 'pids');
+  const killAll = () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) try { process.kill(c.pid, 'SIGKILL'); } catch {}
+    if (!process.env.REALHORDE_KEEP) rmSync(runDir, { recursive: true, force: true });
+  };
+  const onSignal = (signal) => { killAll(); process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15)); };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  process.once('exit', killAll);
+  for (const sig of signals) process.on(sig, onSignal);
+  spawn(process.execPath, ['-e', REAPER, String(process.pid), runDir], { detached: true, stdio: 'ignore' }).unref();
+  handle.stop = async () => {
+    process.off('exit', killAll);
+    for (const sig of signals) process.off(sig, onSignal);
+    await stopAll(children, runDir, log);
+  };
 
   const start = (name, cmd, args, opts = {}) => {
     const out = openSync(join(runDir, `${name}.log`), 'a');
     const child = spawn(cmd, args, { stdio: ['ignore', out, out], ...opts });
+    closeSync(out); // the child has its own copy
     child.name = name;
     children.push(child);
+    if (child.pid) appendFileSync(pidsFile, `${child.pid}\n`);
     child.on('error', (e) => appendFileSync(join(runDir, `${name}.log`), `spawn failed: ${e.message}\n`));
     return child;
   };
@@ -254,7 +288,7 @@ export async function startRealHorde({ log = (m) => console.error(`[realhorde] $
 
     if (worker) {
       step('fake worker');
-      const w = start('worker', join(serverEnv, 'bin/python'), [join(here, 'worker.py'), '--base', baseUrl, '--apikey', WORKER_KEY, '--pause-file', handle.pauseFile], { env });
+      const w = start('worker', join(serverEnv, 'bin/python'), [join(here, 'worker.py'), '--base', baseUrl, '--apikey', WORKER_KEY, '--pause-file', handle.pauseFile, '--slow-seconds', '5'], { env });
       // The server refreshes its list of served models every few seconds.
       await until('the worker\'s models', async () => (await (await fetch(`${baseUrl}/v2/status/models`)).text()).includes('"stable_diffusion"'), 60000, exited(w));
     }
@@ -288,14 +322,22 @@ async function stopAll(children, runDir, log) {
     await gone;
   }
   children.length = 0;
-  if (!process.env.REALHORDE_KEEP) rmSync(runDir, { recursive: true, force: true });
+  if (process.env.REALHORDE_KEEP) writeFileSync(join(runDir, 'stopped'), '');
+  else rmSync(runDir, { recursive: true, force: true });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+function isMain() {
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  // Ctrl-C (or SIGTERM) stops everything through startRealHorde's signal handling.
   const horde = await startRealHorde();
   console.log(`BASE_URL=${horde.baseUrl}`);
   console.log(`pause the worker: touch ${horde.pauseFile}; logs: ${horde.runDir}`);
-  const quit = async () => { await horde.stop(); process.exit(0); };
-  process.on('SIGINT', quit);
-  process.on('SIGTERM', quit);
+  setInterval(() => {}, 1 << 30);
 }

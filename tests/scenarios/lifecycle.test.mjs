@@ -130,11 +130,12 @@ test('abort while processing: cancelled on the server, partial attached', async 
 });
 
 test('abort after the first image: the cancel keeps the images that finished', async () => {
-  // Images one by one: a trusted key may disable batching.
+  // Images one by one (a trusted key may disable batching), each slower than the check cadence
+  // (about 4 s on the real worker), so that the first one is seen while the others are not done.
   const c = target.client({ apiKey: TRUSTED });
   const ac = new AbortController();
   const seen = [];
-  const e = await rejection(c.generateImages({ prompt: 'keep what finished', disable_batching: true, params: { width: 512, height: 512, steps: 30, n: 4 } }, {
+  const e = await rejection(c.generateImages({ prompt: 'keep what finished', disable_batching: true, params: { width: 1024, height: 1024, steps: 30, n: 3 } }, {
     signal: ac.signal,
     onImage: (g) => { seen.push(g.id); ac.abort(); },
   }));
