@@ -104,6 +104,65 @@ fn read<T: FromJs>(json: &str) -> T {
     T::from_js(parse(json)).unwrap_or_else(|e| panic!("FromJs: {e}"))
 }
 
+/// The flags share two values, so the distinct-values test below cannot tell two of them apart:
+/// here each one is the only `true` in turn.
+#[wasm_bindgen_test]
+fn each_flag_reads_its_own_key() {
+    const PARAMS: [&str; 6] = [
+        "karras",
+        "tiling",
+        "hires_fix",
+        "image_is_control",
+        "return_control_map",
+        "transparent",
+    ];
+    const TOP: [&str; 7] = [
+        "nsfw",
+        "censor_nsfw",
+        "trusted_workers",
+        "validated_backends",
+        "slow_workers",
+        "extra_slow_workers",
+        "worker_blacklist",
+    ];
+    for on in PARAMS.iter().chain(TOP.iter()) {
+        let flags = |keys: &[&str]| {
+            keys.iter()
+                .map(|k| format!("\"{k}\":{}", k == on))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let body = format!(
+            r#"{{"prompt":"p","params":{{{}}},{}}}"#,
+            flags(&PARAMS),
+            flags(&TOP)
+        );
+        let r: ImageGenerateAsyncRequest = read(&body);
+        let p = r.params.as_ref().unwrap();
+        let got = [
+            p.karras,
+            p.tiling,
+            p.hires_fix,
+            p.image_is_control,
+            p.return_control_map,
+            p.transparent,
+            r.nsfw,
+            r.censor_nsfw,
+            r.trusted_workers,
+            r.validated_backends,
+            r.slow_workers,
+            r.extra_slow_workers,
+            r.worker_blacklist,
+        ];
+        let want: Vec<Option<bool>> = PARAMS
+            .iter()
+            .chain(TOP.iter())
+            .map(|k| Some(k == on))
+            .collect();
+        assert_eq!(got.to_vec(), want, "only {on} is true");
+    }
+}
+
 #[wasm_bindgen_test]
 fn every_field_reads_and_writes_its_own_key() {
     let body = r#"{"prompt":"p###n","params":{"sampler_name":"k_lms","cfg_scale":6.5,"denoising_strength":0.25,
