@@ -9,8 +9,7 @@ use crate::error::{Error, JobFailure};
 use crate::guard::{submit_guarded, Submitted};
 use crate::ids::JobId;
 use crate::js;
-use crate::jsval::FromJs;
-use crate::jsval::ToJs;
+use crate::jsval::{FromJs, ToJs};
 use crate::models::{
     ImageGenerateAsyncRequest, ImageGenerateAsyncResponse, ImageGenerateCheckResponse,
     ImageGenerateStatusResponse, ImageGeneration, JobProgress,

@@ -11,7 +11,7 @@
 //   node tests/realhorde/realhorde.mjs      # the same from a shell, until Ctrl-C
 //
 // Each start has a fresh database and its own ports. The Python environments are cached in
-// ~/.cache/horde-wasm/realhorde (a first start installs them from PyPI: about 90 s).
+// ~/.cache/horde-wasm/realhorde (a first start installs them from PyPI: about 60–70 s).
 // Needs root (Postgres runs as the `postgres` user) and Python 3.12 or 3.13 (PYTHON=...).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
