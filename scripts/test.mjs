@@ -33,7 +33,8 @@ import { root, ensureRust, ensureWasmBindgen, ensureCargoMachete, ensureNodeModu
 import { ensureHordeSdk } from './lib/python.mjs';
 import { build } from './build.mjs';
 
-const SIM_PORT = 7199;
+// HORDE_TEST_SIM_PORT lets two checkouts run their tests at once.
+const SIM_PORT = Number(process.env.HORDE_TEST_SIM_PORT) || 7199;
 const SIM_URL = `http://127.0.0.1:${SIM_PORT}`;
 const args = process.argv.slice(2);
 const pick = (flag) => {
