@@ -40,6 +40,7 @@ pub const BENCH_EXTRA: Endpoint<${answer}> = Endpoint {
     path: "/v2/bench/extra",
     request_model: None,
     response_model: "${answer}",
+    host: Host::Horde,
     with_key: false,
     route: Route::Default,
     repeatable: true,

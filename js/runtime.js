@@ -1,8 +1,11 @@
-// Runtime helpers for horde-wasm's Rust code: the few things that are simpler and safer to do
-// in JavaScript (timers, signals, fetch invocation). Imported by the generated glue; not public.
+// The JavaScript side of horde-wasm's Rust code, imported by the generated glue (not public):
+// what needs a callback (timers, abort listeners, racing a promise against a signal) or must
+// touch the caller's values with a try around every step (an injected fetch, the caller's
+// AbortSignal, callbacks, thrown values), which the Rust code cannot do without code of its own
+// for each. The fetch request, the Response and its body are read in Rust (src/js.rs, web-sys).
 //
 // Every function here is total: it never throws, whatever the caller's objects do (a signal
-// whose addEventListener throws, a Response whose status getter throws, an error whose message
+// whose addEventListener throws, a fetch that throws or never settles, an error whose message
 // getter throws). A throw would unwind through the wasm module and leave it broken; failures are
 // returned as values or as rejected promises instead.
 
@@ -34,10 +37,11 @@ function onAbort(signal, listener) {
 
 /**
  * `promise`, or a rejection with the signal's reason as soon as `signal` (our own AbortSignal)
- * aborts: an injected fetch that ignores its signal cannot hold a call past its timeout. A value
- * that arrives after that goes to `late` (to release it: a Response's body is cancelled).
+ * aborts: an injected fetch that ignores its signal, or a body that stalls, cannot hold a call
+ * past its timeout. A value that arrives after that goes to `late` (to release it: a Response's
+ * body is cancelled).
  */
-function unlessAborted(promise, signal, late = () => {}) {
+export function unlessAborted(promise, signal, late = () => {}) {
   if (!signal) return promise;
   return new Promise((resolve, reject) => {
     let over = false;
@@ -58,10 +62,10 @@ function unlessAborted(promise, signal, late = () => {}) {
   });
 }
 
-/** Cancels the body of a Response nobody will read (never throws). */
-function discard(response) {
+/** Cancels a body nobody will read: a reader's stream, or a Response's body (never throws). */
+export function discard(x) {
   try {
-    const p = response && response.body && response.body.cancel();
+    const p = typeof x.cancel === 'function' ? x.cancel() : x.body && x.body.cancel();
     if (p && typeof p.catch === 'function') p.catch(() => {});
   } catch {
     // nothing to release
@@ -125,13 +129,14 @@ export function isAbortSignal(value) {
 }
 
 /**
- * One attempt's deadline: a signal that aborts after `timeoutMs` or when `outer` aborts.
- * `reason()` is 0 while neither happened, 1 after the timeout, 2 after the outer abort.
- * `clear()` must be called when the attempt is over.
+ * What fires a deadline (src/js.rs): aborts `controller` (ours, or undefined) after `timeoutMs`
+ * or when `outer` (the caller's signal, or undefined) aborts. `reason()` is 0 while neither
+ * happened, 1 after the timeout, 2 after the outer abort. `clear()` must be called when the
+ * deadline is no longer needed.
  */
-export class Deadline {
-  constructor(timeoutMs, outer) {
-    this.controller = new AbortController();
+export class Trigger {
+  constructor(controller, timeoutMs, outer) {
+    this.controller = controller;
     this.why = 0;
     this.stop = () => {};
     // No timer for an infinite timeout (setTimeout would treat Infinity as 0), and none past
@@ -143,10 +148,7 @@ export class Deadline {
   fire(why) {
     if (this.why !== 0) return;
     this.why = why;
-    this.controller.abort();
-  }
-  get signal() {
-    return this.controller.signal;
+    this.controller?.abort();
   }
   abort() {
     this.fire(2);
@@ -162,108 +164,15 @@ export class Deadline {
 }
 
 /**
- * Calls `fetchFn` (or the global fetch) and always returns a Promise, even when the function
- * throws synchronously or returns something that is not a Promise. `keepalive` lets the
- * request outlive the page (set only when true, so an injected fetch sees no new key).
+ * Calls an injected fetch and always returns a Promise, even when the function throws or
+ * returns something that is not a Promise; it rejects as soon as `signal` (ours) aborts. What
+ * it resolves with is not trusted: src/js.rs reads it through the Response prototype.
  */
-export function callFetch(fetchFn, url, method, headers, body, signal, redirect, keepalive) {
+export function callFetch(fetchFn, url, init, signal) {
   try {
-    const f = fetchFn || globalThis.fetch;
-    if (typeof f !== 'function') {
-      return Promise.reject(new TypeError('no fetch function is available (Node 18 or later, or options.fetch)'));
-    }
-    const init = { method, headers, signal, credentials: 'omit', redirect, cache: 'no-store' };
-    if (body !== undefined) init.body = body;
-    if (keepalive) init.keepalive = true;
-    return unlessAborted(Promise.resolve(f(url, init)), signal, discard);
+    return unlessAborted(Promise.resolve(fetchFn(url, init)), signal, discard);
   } catch (e) {
     return Promise.reject(e);
-  }
-}
-
-/**
- * Reads a response body as bytes, counting them as they arrive (after any Content-Encoding was
- * undone) and stopping past `limit`: a compressed or mislabelled body cannot grow beyond it.
- * Resolves to the bytes (a Uint8Array), or to a number (the bytes read) when the limit was
- * passed.
- */
-async function readUpTo(response, limit, signal) {
-  const body = response.body;
-  if (!body || typeof body.getReader !== 'function') {
-    const all = new Uint8Array(await unlessAborted(Promise.resolve(response.arrayBuffer()), signal));
-    return all.byteLength > limit ? all.byteLength : all;
-  }
-  const reader = body.getReader();
-  const chunks = [];
-  let total = 0;
-  let finished = false;
-  try {
-    for (;;) {
-      const { done, value } = await unlessAborted(Promise.resolve(reader.read()), signal);
-      if (done) break;
-      if (!ArrayBuffer.isView(value)) throw new TypeError('the body stream gave something that is not bytes');
-      const bytes = value instanceof Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-      total += bytes.byteLength;
-      if (total > limit) return total;
-      chunks.push(bytes);
-    }
-    finished = true;
-  } finally {
-    // Over the limit, timed out, or failed: the rest of the body is not wanted.
-    if (!finished) Promise.resolve().then(() => reader.cancel()).catch(() => {});
-  }
-  // A lone chunk may be a view into a larger buffer; the caller gets bytes of its own.
-  const only = chunks.length === 1 ? chunks[0] : null;
-  if (only && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength) return only;
-  const all = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return all;
-}
-
-/**
- * The body as text (UTF-8), or the bytes read once past `limit` (see `readUpTo`); rejects when
- * `signal` aborts, even if the body stalls.
- */
-export async function readLimited(response, limit, signal) {
-  const r = await readUpTo(response, limit, signal);
-  return typeof r === 'number' ? r : new TextDecoder().decode(r);
-}
-
-/** The body as bytes, or the bytes read once past `limit` (see `readLimited`). */
-export function readBytes(response, limit, signal) {
-  return readUpTo(response, limit, signal);
-}
-
-/** A response header, or undefined (also when the object has no usable `headers`). */
-export function header(response, name) {
-  try {
-    const v = response.headers.get(name);
-    return v === null ? undefined : String(v);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The response status as a number, or -1 when it is missing. */
-export function statusOf(response) {
-  try {
-    const s = response && response.status;
-    return typeof s === 'number' && Number.isInteger(s) ? s : -1;
-  } catch {
-    return -1;
-  }
-}
-
-/** JSON.parse, returning undefined instead of throwing. */
-export function parseJson(text) {
-  try {
-    return { value: JSON.parse(text) };
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,15 +1,13 @@
-//! `downloadImage`: the bytes of a generation, from a URL or from base64, with no API key sent
-//! to the image host, one refresh of an expired URL through a status call, and clear errors for
+//! `downloadImage`: the bytes of a generation, from a URL (through the transport, as
+//! `IMAGE_DOWNLOAD`) or from base64, with no API key sent to the image host, one refresh of an expired URL through a status call, and clear errors for
 //! `"N/A"` and for answers that are not images.
 
 use crate::endpoints::{PathArgs, IMAGE_STATUS};
-use crate::error::{Cause, Error};
+use crate::error::Error;
 use crate::ids::JobId;
 use crate::js;
 use crate::models::{image_form, ImageForm, ImageGenerateStatusResponse};
-use crate::retry::{retry_delay_ms, should_retry};
 use crate::service::{RequestOptions, Service};
-use crate::transport::{too_large, Failure};
 use horde_wasm_macros::{FromJs, ToJs};
 use js_sys::{Object, Reflect, Uint8Array};
 use std::rc::Rc;
@@ -185,124 +183,25 @@ enum Fetched {
     Error(Error),
 }
 
-/// GETs an image URL with no custom header (no API key, no Client-Agent: the image host is not
-/// the Horde, and custom headers would force a CORS preflight), retrying transient failures.
+/// GETs an image URL through the transport ([`crate::endpoints::IMAGE_DOWNLOAD`]: no custom
+/// header, the client's retries and body limit, `opts`' timeout and signal): its bytes, the
+/// status of an error answer, or the error.
 async fn fetch_image(
     service: &Service,
     url: &str,
     opts: &DownloadOptions,
 ) -> Result<Uint8Array, Fetched> {
-    if !(url.starts_with("https://") || url.starts_with("http://"))
-        || url.chars().any(char::is_control)
-    {
-        return Err(Fetched::Error(Error::invalid(
-            "generation.img",
-            "is not an http(s) URL",
-        )));
-    }
-    let settings = &service.transport.settings;
-    let timeout_ms = opts.timeout_ms.unwrap_or(settings.timeout_ms);
-    let path = url.split('?').next().unwrap_or(url).to_owned();
-    let mut attempt = 0;
-    loop {
-        let deadline = js::Deadline::new(timeout_ms, &opts.signal);
-        let result = fetch_once(service, url, &path, &deadline).await;
-        deadline.clear();
-        let error = match result {
-            Ok(Ok(bytes)) => return Ok(bytes),
-            Ok(Err(status)) if status >= 500 || status == 429 || status == 408 => {
-                Error::Api(Box::new(crate::error::ApiError {
-                    status,
-                    rc: None,
-                    message: "image host error".into(),
-                    errors: None,
-                    method: "GET",
-                    path: path.clone(),
-                    retry_after_ms: None,
-                }))
-            }
-            Ok(Err(status)) => return Err(Fetched::Status(status)),
-            Err(Failure::Done(e)) => return Err(Fetched::Error(e)),
-            Err(Failure::Platform(message, cause) | Failure::Read(message, cause)) => {
-                match deadline.reason() {
-                    1 => Error::Timeout {
-                        method: "GET",
-                        path: path.clone(),
-                        timeout_ms,
-                    },
-                    2 => {
-                        return Err(Fetched::Error(js::aborted(
-                            "downloading an image",
-                            &opts.signal,
-                        )))
-                    }
-                    _ => Error::Connection {
-                        method: "GET",
-                        path: path.clone(),
-                        message,
-                        cause,
-                    },
-                }
-            }
-        };
-        if attempt >= settings.max_retries || !should_retry(&error, true) {
-            return Err(match error {
-                Error::Api(a) => Fetched::Status(a.status),
-                e => Fetched::Error(e),
-            });
-        }
-        if !js::sleep(
-            retry_delay_ms(&error, attempt, (0.0, 0.0), js::random()),
-            &opts.signal,
-        )
-        .await
-        {
-            return Err(Fetched::Error(js::aborted(
-                "downloading an image",
-                &opts.signal,
-            )));
-        }
-        attempt += 1;
-    }
-}
-
-/// One GET: bytes on 2xx, the status otherwise, or why there is neither (a body over
-/// `maxBodyBytes` is a finished [`Failure::Done`]; `path` is the URL without its query).
-async fn fetch_once(
-    service: &Service,
-    url: &str,
-    path: &str,
-    deadline: &js::Deadline,
-) -> Result<Result<Uint8Array, u16>, Failure> {
-    let response = js::fetch(
-        service.transport.fetch.as_ref(),
-        url,
-        "GET",
-        &Object::new(),
-        &JsValue::UNDEFINED,
-        &deadline.signal(),
-        js::FetchMode {
-            redirect: "follow",
-            keepalive: false,
-        },
-    )
-    .await
-    .map_err(Failure::platform)?;
-    let status = js::status_of(&response);
-    if !(100..=599).contains(&status) {
-        return Err(Failure::Platform(
-            "fetch returned something that is not a Response".into(),
-            Cause::default(),
-        ));
-    }
-    if !(200..300).contains(&status) {
-        return Ok(Err(status as u16));
-    }
-    let limit = service.transport.settings.max_body_bytes;
-    match js::read_bytes(&response, limit, &deadline.signal()).await {
-        Ok(bytes) => Ok(Ok(bytes)),
-        Err(Ok(len)) => Err(Failure::Done(too_large("GET", path, len, limit))),
-        Err(Err(e)) => Err(Failure::read(e)),
+    let ro = RequestOptions {
+        signal: opts.signal.clone(),
+        timeout_ms: opts.timeout_ms,
+        max_retries: None,
+        keepalive: None,
+    };
+    let call = service.image_call(url, &ro).map_err(Fetched::Error)?;
+    match service.transport.send(&call).await {
+        Ok(bytes) => Ok(bytes.unchecked_into()),
+        Err(Error::Api(a)) => Err(Fetched::Status(a.status)),
+        Err(e) => Err(Fetched::Error(e)),
     }
 }
 

@@ -1,7 +1,8 @@
-//! The endpoint table: one [`Endpoint`] row per operation of the Horde this SDK calls, with
-//! everything the service needs to send it (method, path template, body and answer models,
-//! whether it carries the API key, its rate-limit route, whether it may be repeated). Every call
-//! goes through a row; adding an endpoint is adding a row and a typed method.
+//! The endpoint table: one [`Endpoint`] row per operation this SDK sends, with everything the
+//! service needs to send it (method, path template, body and answer models, the host, whether it
+//! carries the API key, its rate-limit route, whether it may be repeated). Every call goes
+//! through a row, image downloads included; adding an endpoint is adding a row and a typed
+//! method.
 
 use crate::ids::JobId;
 use crate::method::HttpMethod;
@@ -23,6 +24,8 @@ pub struct Endpoint<R> {
     pub request_model: Option<&'static str>,
     /// The name of the success answer's model.
     pub response_model: &'static str,
+    /// Who answers it: the Horde, or the image host.
+    pub host: Host,
     /// Whether the `apikey` header is sent (only to endpoints that read it).
     pub with_key: bool,
     /// The rate-limited route it belongs to.
@@ -46,6 +49,23 @@ impl<R> Endpoint<R> {
         path
     }
 }
+
+/// Who answers an operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Host {
+    /// The Horde: the path goes below the base URL, the headers name the client (and carry the
+    /// key where the row says so), and the answer is JSON (an error answer is a Horde error body).
+    Horde,
+    /// The host of the Horde's images (R2 or a worker's own): the path is a whole `http(s)` URL,
+    /// no custom header is sent (no key, no Client-Agent: it is not the Horde, and a custom
+    /// header would make a browser ask it for a CORS preflight), and the answer is bytes (an
+    /// error answer is only its status).
+    Image,
+}
+
+/// The answer of [`IMAGE_DOWNLOAD`]: an image's bytes (a `Uint8Array`).
+#[derive(Debug)]
+pub struct ImageBytes;
 
 /// What fills an endpoint's path: the job id for `{id}` and a query string (`?type=image`, or
 /// empty).
@@ -73,6 +93,7 @@ pub const IMAGE_SUBMIT: Endpoint<ImageGenerateAsyncResponse> = Endpoint {
     path: "/v2/generate/async",
     request_model: Some("GenerationInputStable"),
     response_model: "ImageGenerateAsyncResponse",
+    host: Host::Horde,
     with_key: true,
     route: Route::Submit,
     repeatable: false,
@@ -85,6 +106,7 @@ pub const IMAGE_CHECK: Endpoint<ImageGenerateCheckResponse> = Endpoint {
     path: "/v2/generate/check/{id}",
     request_model: None,
     response_model: "ImageGenerateCheckResponse",
+    host: Host::Horde,
     with_key: false,
     route: Route::Check,
     repeatable: true,
@@ -97,6 +119,7 @@ pub const IMAGE_STATUS: Endpoint<ImageGenerateStatusResponse> = Endpoint {
     path: "/v2/generate/status/{id}",
     request_model: None,
     response_model: "ImageGenerateStatusResponse",
+    host: Host::Horde,
     with_key: false,
     route: Route::Status,
     repeatable: true,
@@ -110,6 +133,7 @@ pub const IMAGE_CANCEL: Endpoint<ImageGenerateStatusResponse> = Endpoint {
     path: "/v2/generate/status/{id}",
     request_model: None,
     response_model: "ImageGenerateStatusResponse",
+    host: Host::Horde,
     with_key: false,
     route: Route::Cancel,
     repeatable: true,
@@ -122,6 +146,7 @@ pub const HEARTBEAT: Endpoint<HeartbeatResponse> = Endpoint {
     path: "/v2/status/heartbeat",
     request_model: None,
     response_model: "HeartbeatResponse",
+    host: Host::Horde,
     with_key: false,
     route: Route::Unlimited,
     repeatable: true,
@@ -134,6 +159,7 @@ pub const MODELS: Endpoint<Vec<ActiveModel>> = Endpoint {
     path: "/v2/status/models",
     request_model: None,
     response_model: "ActiveModel[]",
+    host: Host::Horde,
     with_key: false,
     route: Route::Default,
     repeatable: true,
@@ -146,8 +172,22 @@ pub const FIND_USER: Endpoint<UserDetails> = Endpoint {
     path: "/v2/find_user",
     request_model: None,
     response_model: "UserDetails",
+    host: Host::Horde,
     with_key: true,
     route: Route::Default,
+    repeatable: true,
+    response: PhantomData,
+};
+
+/// `GET <image URL>`: a generation's image, from the URL of its `img`.
+pub const IMAGE_DOWNLOAD: Endpoint<ImageBytes> = Endpoint {
+    method: HttpMethod::Get,
+    path: "{url}",
+    request_model: None,
+    response_model: "bytes",
+    host: Host::Image,
+    with_key: false,
+    route: Route::Unlimited,
     repeatable: true,
     response: PhantomData,
 };
@@ -180,6 +220,7 @@ mod tests {
             (HEARTBEAT.with_key, HEARTBEAT.repeatable),
             (MODELS.with_key, MODELS.repeatable),
             (FIND_USER.with_key, FIND_USER.repeatable),
+            (IMAGE_DOWNLOAD.with_key, IMAGE_DOWNLOAD.repeatable),
         ];
         let expected = [
             (true, false),
@@ -189,6 +230,7 @@ mod tests {
             (false, true),
             (false, true),
             (true, true),
+            (false, true),
         ];
         assert_eq!(rows, expected);
         assert!(!IMAGE_SUBMIT.method.is_idempotent());

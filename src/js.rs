@@ -1,8 +1,13 @@
-//! Bindings to the JavaScript side: globals and the helpers in `js/runtime.js`.
+//! Bindings to the JavaScript side: globals, the platform's fetch types (web-sys), and the
+//! helpers in `js/runtime.js`.
 
-use js_sys::{Function, Object, Promise};
+use js_sys::{Function, JsString, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AbortController, AbortSignal, Headers, ReadableStream, ReadableStreamDefaultReader,
+    RequestInit, Response, TextDecoder,
+};
 
 #[wasm_bindgen]
 extern "C" {
@@ -55,42 +60,23 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn cancel(this: &Wait);
 
-    /// A per-attempt deadline (see `js/runtime.js`).
-    pub type Deadline;
+    /// The timer and the caller's-signal listener of a [`Deadline`] (see `js/runtime.js`).
+    type Trigger;
     #[wasm_bindgen(constructor)]
-    pub fn new(timeout_ms: f64, outer: &JsValue) -> Deadline;
-    #[wasm_bindgen(method, getter)]
-    pub fn signal(this: &Deadline) -> JsValue;
+    fn new(controller: &JsValue, timeout_ms: f64, outer: &JsValue) -> Trigger;
     #[wasm_bindgen(method)]
-    pub fn reason(this: &Deadline) -> u32;
+    fn reason(this: &Trigger) -> u32;
     #[wasm_bindgen(method)]
-    pub fn clear(this: &Deadline);
-    /// Fires the deadline's signal now (as an abort).
+    fn clear(this: &Trigger);
     #[wasm_bindgen(method)]
-    pub fn abort(this: &Deadline);
+    fn abort(this: &Trigger);
 
     #[wasm_bindgen(js_name = callFetch)]
-    fn call_fetch_js(
-        fetch: &JsValue,
-        url: &str,
-        method: &str,
-        headers: &Object,
-        body: &JsValue,
-        signal: &JsValue,
-        redirect: &str,
-        keepalive: bool,
-    ) -> Promise;
-    #[wasm_bindgen(js_name = readLimited)]
-    fn read_limited_js(response: &JsValue, limit: f64, signal: &JsValue) -> Promise;
-    #[wasm_bindgen(js_name = readBytes)]
-    fn read_bytes_js(response: &JsValue, limit: f64, signal: &JsValue) -> Promise;
-    /// A response header.
-    pub fn header(response: &JsValue, name: &str) -> Option<String>;
-    /// The response status, or -1.
-    #[wasm_bindgen(js_name = statusOf)]
-    pub fn status_of(response: &JsValue) -> i32;
-    #[wasm_bindgen(js_name = parseJson)]
-    fn parse_json_js(text: &JsValue) -> JsValue;
+    fn call_fetch_js(fetch: &Function, url: &str, init: &RequestInit, signal: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = unlessAborted)]
+    fn unless_aborted(promise: &Promise, signal: &JsValue) -> Promise;
+    /// Cancels the body of a Response, or the stream of a reader, that nobody will read.
+    pub fn discard(body: &JsValue);
     /// The message of a thrown value.
     #[wasm_bindgen(js_name = messageOf)]
     pub fn message_of(e: &JsValue) -> String;
@@ -113,6 +99,54 @@ extern "C" {
     pub fn well_formed(s: &JsValue) -> bool;
 }
 
+// The fetch side. The global `fetch` (windows, every kind of worker, Node 18 and later), not
+// `window.fetch`. A Response may come from an injected fetch, so it is the caller's object:
+// it is read through the prototypes' own getters and methods (`final`), which read internal
+// slots. Anything that is not a real Response, Headers, ReadableStream or typed array (a
+// look-alike, a Proxy) makes them throw, an own property shadowing a getter is never run, and
+// what they throw comes back as an `Err`. The `…Slots` types are these readings of the web-sys
+// types.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = fetch, catch)]
+    fn global_fetch(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
+
+    type ResponseSlots;
+    #[wasm_bindgen(method, final, getter, catch, js_class = "Response")]
+    fn status(this: &ResponseSlots) -> Result<u16, JsValue>;
+    #[wasm_bindgen(method, final, getter, catch, js_class = "Response")]
+    fn headers(this: &ResponseSlots) -> Result<Headers, JsValue>;
+    #[wasm_bindgen(method, final, getter, catch, js_class = "Response")]
+    fn body(this: &ResponseSlots) -> Result<Option<ReadableStream>, JsValue>;
+
+    type HeadersSlots;
+    #[wasm_bindgen(method, final, catch, js_class = "Headers")]
+    fn get(this: &HeadersSlots, name: &str) -> Result<Option<String>, JsValue>;
+
+    type StreamSlots;
+    #[wasm_bindgen(method, final, catch, js_class = "ReadableStream", js_name = getReader)]
+    fn get_reader(this: &StreamSlots) -> Result<ReadableStreamDefaultReader, JsValue>;
+
+    /// A Uint8Array read through the typed-array prototype.
+    type Bytes;
+    #[wasm_bindgen(constructor, catch, js_class = "Uint8Array")]
+    fn new(length: f64) -> Result<Bytes, JsValue>;
+    #[wasm_bindgen(method, final, getter, catch, js_class = "Uint8Array", js_name = byteLength)]
+    fn byte_length(this: &Bytes) -> Result<f64, JsValue>;
+    #[wasm_bindgen(method, final, getter, catch, js_class = "Uint8Array")]
+    fn length(this: &Bytes) -> Result<f64, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn set(this: &Bytes, chunk: &Bytes, at: f64) -> Result<(), JsValue>;
+
+    // web-sys's `decode` copies the text into wasm memory; this one leaves it a JS string.
+    type Utf8;
+    #[wasm_bindgen(method, js_class = "TextDecoder")]
+    fn decode(this: &Utf8, bytes: &Uint8Array) -> JsString;
+
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn parse_json_js(text: &JsString) -> Result<JsValue, JsValue>;
+}
+
 /// Fills `bytes` from `crypto.getRandomValues`; `false` if it is not available.
 pub fn fill_random(bytes: &mut [u8]) -> bool {
     fill_random_js(bytes)
@@ -127,83 +161,190 @@ pub async fn sleep(ms: f64, signal: &JsValue) -> bool {
         .unwrap_or(false)
 }
 
-/// How a request treats redirects and the page going away.
-pub struct FetchMode<'a> {
-    /// fetch's `redirect`: `"follow"`, or `"error"` for a request that carries the key.
-    pub redirect: &'a str,
-    /// fetch's `keepalive`: the request outlives the page.
-    pub keepalive: bool,
+/// A deadline: an AbortController of ours, aborted after `timeout_ms` (none if infinite) or when
+/// the caller's signal `outer` aborts; [`Deadline::clear`] must be called once it is no longer
+/// needed. (Where AbortController does not exist, its signal is undefined.)
+pub struct Deadline {
+    trigger: Trigger,
+    signal: Option<AbortSignal>,
 }
 
-/// Calls fetch (the given function, or the global one).
-pub async fn fetch(
-    fetch: Option<&Function>,
-    url: &str,
-    method: &str,
-    headers: &Object,
-    body: &JsValue,
-    signal: &JsValue,
-    mode: FetchMode<'_>,
-) -> Result<JsValue, JsValue> {
-    let f: JsValue = fetch.map_or(JsValue::UNDEFINED, |f| f.clone().into());
-    JsFuture::from(call_fetch_js(
-        &f,
-        url,
-        method,
-        headers,
-        body,
-        signal,
-        mode.redirect,
-        mode.keepalive,
-    ))
-    .await
-}
-
-/// The body as text, or `Err(Ok(bytes))` once more than `limit` bytes arrived; `Err(Err(_))`
-/// when it cannot be read or `signal` aborts first.
-pub async fn read_limited(
-    response: &JsValue,
-    limit: f64,
-    signal: &JsValue,
-) -> Result<js_sys::JsString, Result<f64, JsValue>> {
-    limited(
-        read_limited_js(response, limit, signal),
-        "the body is not text",
-    )
-    .await
-}
-
-/// The body as bytes, or `Err(Ok(bytes))` once more than `limit` bytes arrived (see
-/// [`read_limited`]).
-pub async fn read_bytes(
-    response: &JsValue,
-    limit: f64,
-    signal: &JsValue,
-) -> Result<js_sys::Uint8Array, Result<f64, JsValue>> {
-    limited(
-        read_bytes_js(response, limit, signal),
-        "the body is not bytes",
-    )
-    .await
-}
-
-/// The outcome of `readLimited` / `readBytes`: a `T`, or the number of bytes read past the limit.
-async fn limited<T: JsCast>(read: Promise, not_t: &str) -> Result<T, Result<f64, JsValue>> {
-    let v = JsFuture::from(read).await.map_err(Err)?;
-    if let Some(n) = v.as_f64() {
-        return Err(Ok(n));
+impl Deadline {
+    /// A deadline for `timeout_ms` and the caller's signal (or undefined).
+    pub fn new(timeout_ms: f64, outer: &JsValue) -> Deadline {
+        let controller = AbortController::new().ok();
+        let signal = controller.as_ref().map(AbortController::signal);
+        let controller = controller.map_or(JsValue::UNDEFINED, JsValue::from);
+        Deadline {
+            trigger: Trigger::new(&controller, timeout_ms, outer),
+            signal,
+        }
     }
-    v.dyn_into::<T>().map_err(|_| Err(JsValue::from_str(not_t)))
+
+    /// The signal that aborts at the deadline, as a value.
+    pub fn signal(&self) -> JsValue {
+        self.signal
+            .as_ref()
+            .map_or(JsValue::UNDEFINED, JsValue::from)
+    }
+
+    /// 0 while it has not fired, 1 after the timeout, 2 after the caller's abort (or
+    /// [`Deadline::abort`]).
+    pub fn reason(&self) -> u32 {
+        self.trigger.reason()
+    }
+
+    /// Stops the timer and the listener.
+    pub fn clear(&self) {
+        self.trigger.clear()
+    }
+
+    /// Fires the deadline's signal now (as an abort).
+    pub fn abort(&self) {
+        self.trigger.abort()
+    }
+}
+
+/// Calls fetch (the injected function, or the global one) with `init`, whose signal is
+/// `deadline`'s. An injected fetch's answer is given up on when that signal aborts, even if the
+/// function ignores it. The answer is not checked: read it with [`status`], [`header`] and
+/// [`read_body`], which do.
+pub async fn fetch(
+    injected: Option<&Function>,
+    url: &str,
+    init: &RequestInit,
+    deadline: &Deadline,
+) -> Result<Response, JsValue> {
+    let promise = match injected {
+        Some(f) => call_fetch_js(f, url, init, &deadline.signal()),
+        None => global_fetch(url, init).map_err(|_| {
+            JsValue::from(js_sys::TypeError::new(
+                "no fetch function is available (Node 18 or later, or options.fetch)",
+            ))
+        })?,
+    };
+    JsFuture::from(promise)
+        .await
+        .map(JsCast::unchecked_into::<Response>)
+}
+
+/// A fetch's init: `method`, `headers`, `body` (if not undefined), `deadline`'s signal, no
+/// credentials, no cache, `redirect`, and `keepalive` (set only when true, so an injected fetch
+/// sees no new key).
+pub fn request_init(
+    method: &str,
+    headers: &JsValue,
+    body: &JsValue,
+    deadline: &Deadline,
+    redirect: web_sys::RequestRedirect,
+    keepalive: bool,
+) -> RequestInit {
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_headers(headers);
+    if !body.is_undefined() {
+        init.set_body(body);
+    }
+    init.set_signal(deadline.signal.as_ref());
+    init.set_credentials(web_sys::RequestCredentials::Omit);
+    init.set_redirect(redirect);
+    init.set_cache(web_sys::RequestCache::NoStore);
+    if keepalive {
+        let _ = Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
+    }
+    init
+}
+
+/// The status of a real Response; `None` for anything else.
+pub fn status(response: &Response) -> Option<u16> {
+    response.unchecked_ref::<ResponseSlots>().status().ok()
+}
+
+/// A header of a real Response, or `None`.
+pub fn header(response: &Response, name: &str) -> Option<String> {
+    let response = response.unchecked_ref::<ResponseSlots>();
+    response
+        .headers()
+        .and_then(|h| h.unchecked_ref::<HeadersSlots>().get(name))
+        .ok()
+        .flatten()
+}
+
+/// The body of a real Response as bytes of our own, counted as they arrive (after any
+/// Content-Encoding was undone) and given up past `limit` bytes (`Err(Ok(bytes read))`), so that
+/// a compressed or mislabelled body cannot grow beyond it. `Err(Err(_))` when it cannot be read,
+/// or when `signal` (ours) aborts first, even if the stream stalls.
+pub async fn read_body(
+    response: &Response,
+    limit: f64,
+    signal: &JsValue,
+) -> Result<Uint8Array, Result<f64, JsValue>> {
+    let response = response.unchecked_ref::<ResponseSlots>();
+    let Some(body) = response.body().map_err(Err)? else {
+        return Bytes::new(0.0).map(JsCast::unchecked_into).map_err(Err);
+    };
+    let reader = body
+        .unchecked_ref::<StreamSlots>()
+        .get_reader()
+        .map_err(Err)?;
+    let read = read_chunks(&reader, limit, signal).await;
+    if read.is_err() {
+        // Over the limit, timed out, or failed: the rest is not wanted.
+        discard(&reader);
+    }
+    let (chunks, total) = read?;
+    let all = Bytes::new(total).map_err(Err)?;
+    let mut at = 0.0;
+    for (chunk, len) in chunks {
+        all.set(&chunk, at).map_err(Err)?;
+        at += len;
+    }
+    Ok(all.unchecked_into())
+}
+
+/// The chunks of a stream (each with its length) and their total, up to `limit` bytes.
+async fn read_chunks(
+    reader: &ReadableStreamDefaultReader,
+    limit: f64,
+    signal: &JsValue,
+) -> Result<(Vec<(Bytes, f64)>, f64), Result<f64, JsValue>> {
+    let mut chunks = Vec::new();
+    let mut total = 0.0;
+    loop {
+        let step = JsFuture::from(unless_aborted(&reader.read(), signal))
+            .await
+            .map_err(Err)?;
+        let field = |name: &str| Reflect::get(&step, &JsValue::from_str(name)).unwrap_or_default();
+        if field("done").is_truthy() {
+            return Ok((chunks, total));
+        }
+        // A stream the caller made may give anything: only a real typed array of bytes (its
+        // length in bytes is its length in items) is taken.
+        let chunk = field("value").unchecked_into::<Bytes>();
+        let len = chunk
+            .byte_length()
+            .ok()
+            .filter(|&n| chunk.length().ok() == Some(n));
+        let Some(len) = len else {
+            let e = js_sys::TypeError::new("the body stream gave something that is not bytes");
+            return Err(Err(e.into()));
+        };
+        total += len;
+        if total > limit {
+            return Err(Ok(total));
+        }
+        chunks.push((chunk, len));
+    }
+}
+
+/// UTF-8 bytes as a JavaScript string (malformed sequences replaced).
+pub fn utf8(bytes: &Uint8Array) -> Result<JsString, JsValue> {
+    Ok(TextDecoder::new()?.unchecked_ref::<Utf8>().decode(bytes))
 }
 
 /// Parses JSON; `None` if it is not JSON.
-pub fn parse_json(text: &JsValue) -> Option<JsValue> {
-    let r = parse_json_js(text);
-    if r.is_undefined() {
-        None
-    } else {
-        js_sys::Reflect::get(&r, &JsValue::from_str("value")).ok()
-    }
+pub fn parse_json(text: &JsString) -> Option<JsValue> {
+    parse_json_js(text).ok()
 }
 
 /// The error of a call stopped by `signal` during `during`, with the signal's reason as its cause.

@@ -4,7 +4,7 @@
 //! lifecycle, the submit guard and downloads use it directly.
 
 use crate::decode::decode_js;
-use crate::endpoints::{Endpoint, PathArgs, IMAGE_SUBMIT};
+use crate::endpoints::{Endpoint, Host, PathArgs, IMAGE_DOWNLOAD, IMAGE_SUBMIT};
 use crate::error::Error;
 use crate::ids::JobId;
 use crate::jsval::{FromJs, ToJs};
@@ -97,6 +97,7 @@ impl Service {
             Operation {
                 method: endpoint.method,
                 path: endpoint.path_with(args),
+                host: endpoint.host,
                 route: endpoint.route,
                 with_key: endpoint.with_key,
                 repeatable: endpoint.repeatable,
@@ -123,9 +124,15 @@ impl Service {
                 "must be between 0 and 10",
             ));
         }
+        let url = match operation.host {
+            Host::Horde => format!("{}{}", s.base_url, operation.path),
+            Host::Image => operation.path.clone(),
+        };
         Ok(Call {
             method: operation.method,
+            url,
             path: operation.path,
+            host: operation.host,
             route: operation.route,
             body,
             with_key: operation.with_key,
@@ -137,6 +144,34 @@ impl Service {
             deadline: None,
             keepalive: opts.keepalive == Some(true),
         })
+    }
+
+    /// The call of [`IMAGE_DOWNLOAD`] for an image URL, which must be `http(s)`. Its errors name
+    /// the URL without its query (a presigned URL's signature) and without credentials.
+    pub fn image_call(&self, url: &str, opts: &RequestOptions) -> Result<Call, Error> {
+        let not_http = || Error::invalid("generation.img", "is not an http(s) URL");
+        // The URL parser drops tabs and line breaks; fetch would be given the string itself.
+        if url.chars().any(char::is_control) {
+            return Err(not_http());
+        }
+        let parsed = web_sys::Url::new(url).map_err(|_| not_http())?;
+        if !matches!(parsed.protocol().as_str(), "https:" | "http:") {
+            return Err(not_http());
+        }
+        let mut call = self.prepare_untyped(
+            Operation {
+                method: IMAGE_DOWNLOAD.method,
+                path: url.to_owned(),
+                host: IMAGE_DOWNLOAD.host,
+                route: IMAGE_DOWNLOAD.route,
+                with_key: IMAGE_DOWNLOAD.with_key,
+                repeatable: IMAGE_DOWNLOAD.repeatable,
+            },
+            None,
+            opts,
+        )?;
+        call.path = format!("{}{}", parsed.origin(), parsed.pathname());
+        Ok(call)
     }
 
     /// Calls `endpoint` and decodes its answer.
@@ -186,6 +221,7 @@ impl Service {
 struct Operation {
     method: HttpMethod,
     path: String,
+    host: Host,
     route: Route,
     with_key: bool,
     repeatable: bool,

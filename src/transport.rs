@@ -1,8 +1,10 @@
-//! Every HTTP call to the Horde: the global (or injected) `fetch`, headers, per-attempt
-//! timeouts, abort, pacing under the rate limits, retries, and reading error bodies.
+//! Every HTTP call, to the Horde and to its image host: the global (or injected) `fetch`,
+//! headers, per-attempt timeouts, abort, pacing under the rate limits, retries, the body limit,
+//! and reading error bodies.
 
 use crate::config::Settings;
 use crate::decode::{DecodeError, BODY_PATH};
+use crate::endpoints::Host;
 use crate::error::{ApiError, Cause, Error};
 use crate::js;
 use crate::jsval::FromJs;
@@ -10,9 +12,10 @@ use crate::method::HttpMethod;
 use crate::models::ErrorBody;
 use crate::pacing::{limit_key, Limiter, Route};
 use crate::retry::{retry_delay_ms, should_retry};
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Function, JsString, Object, Reflect};
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
+use web_sys::{RequestRedirect, Response};
 
 /// The `field_path` of a body over the size limit.
 pub const SIZE_PATH: &str = "(size)";
@@ -22,8 +25,13 @@ pub const SIZE_PATH: &str = "(size)";
 pub struct Call {
     /// The method.
     pub method: HttpMethod,
-    /// The path below the base URL (already validated).
+    /// The URL fetched.
+    pub url: String,
+    /// What errors name: the path below the base URL (already validated), or an image URL
+    /// without its query.
     pub path: String,
+    /// Who answers: the Horde (JSON) or the image host (bytes).
+    pub host: Host,
     /// The rate-limited route.
     pub route: Route,
     /// A JSON-serialisable body.
@@ -56,9 +64,12 @@ impl Call {
         limit_key(self.method, &self.path)
     }
 
-    /// What the call is, for errors: method and full path.
+    /// What the call is, for errors: method and full path, or the image download.
     fn describe(&self) -> String {
-        format!("{} {}", self.method.as_str(), self.path)
+        match self.host {
+            Host::Horde => format!("{} {}", self.method.as_str(), self.path),
+            Host::Image => "downloading an image".to_owned(),
+        }
     }
 }
 
@@ -96,7 +107,8 @@ impl Transport {
         }
     }
 
-    /// Sends the call, paced and retried, and returns the parsed JSON of the 2xx answer.
+    /// Sends the call, paced and retried, and returns the 2xx answer: its parsed JSON, or for
+    /// the image host its bytes (a `Uint8Array`).
     pub async fn send(&self, call: &Call) -> Result<JsValue, Error> {
         let mut attempt = 0;
         loop {
@@ -118,7 +130,8 @@ impl Transport {
             if call.deadline.is_some_and(|d| js::now() + delay > d) {
                 return Err(error);
             }
-            if matches!(&error, Error::Api(e) if e.status == 429) {
+            if matches!(&error, Error::Api(e) if e.status == 429) && !call.route.rules().is_empty()
+            {
                 // Everyone on this key waits, not just this call.
                 self.limiter
                     .borrow_mut()
@@ -177,8 +190,13 @@ impl Transport {
         )
     }
 
+    /// The request's headers, as a plain object (an injected fetch sees them as given): none
+    /// for the image host.
     fn headers(&self, call: &Call) -> Object {
         let h = Object::new();
+        if call.host == Host::Image {
+            return h;
+        }
         let set = |k: &str, v: &str| {
             let _ = Reflect::set(&h, &JsValue::from_str(k), &JsValue::from_str(v));
         };
@@ -197,7 +215,6 @@ impl Transport {
     async fn attempt(&self, call: &Call) -> Result<JsValue, Error> {
         self.counters.attempts.set(self.counters.attempts.get() + 1);
         let method = call.method.as_str();
-        let url = format!("{}{}", self.settings.base_url, call.path);
         let body = match &call.body {
             Some(b) => js_sys::JSON::stringify(b)
                 .map(JsValue::from)
@@ -214,10 +231,7 @@ impl Transport {
             None => call.timeout_ms,
         };
         let deadline = js::Deadline::new(timeout_ms, &outer);
-        // A request that carries the key refuses redirects, so the key cannot follow one to
-        // another origin (fetch keeps custom headers across redirects).
-        let redirect = if call.with_key { "error" } else { "follow" };
-        let result = self.exchange(call, &url, &body, &deadline, redirect).await;
+        let result = self.exchange(call, &body, &deadline).await;
         deadline.clear();
         result.map_err(|e| match (e, deadline.reason()) {
             (Failure::Platform(..), 1) | (Failure::Read(..), 1) => Error::Timeout {
@@ -247,72 +261,118 @@ impl Transport {
     async fn exchange(
         &self,
         call: &Call,
-        url: &str,
         body: &JsValue,
         deadline: &js::Deadline,
-        redirect: &str,
     ) -> Result<JsValue, Failure> {
         let method = call.method.as_str();
-        let response = js::fetch(
-            self.fetch.as_ref(),
-            url,
+        // A request that carries the key refuses redirects, so the key cannot follow one to
+        // another origin (fetch keeps custom headers across redirects).
+        let redirect = if call.with_key {
+            RequestRedirect::Error
+        } else {
+            RequestRedirect::Follow
+        };
+        let init = js::request_init(
             method,
             &self.headers(call),
             body,
-            &deadline.signal(),
-            js::FetchMode {
-                redirect,
-                keepalive: call.keepalive,
-            },
-        )
-        .await
-        .map_err(Failure::platform)?;
-        let status = js::status_of(&response);
-        if !(100..=599).contains(&status) {
-            return Err(Failure::Platform(
-                "fetch returned something that is not a Response".to_owned(),
-                Cause::default(),
-            ));
-        }
-        let status = status as u16;
-        let limit = self.settings.max_body_bytes;
-        let declared = js::header(&response, "content-length").and_then(|v| crate::num::parse(&v));
-        if let Some(len) = declared {
-            if len > limit {
-                return Err(Failure::Done(too_large(method, &call.path, len, limit)));
-            }
-        }
-        let not_json = |detail: String| {
-            Failure::Done(Error::Decode {
+            deadline,
+            redirect,
+            call.keepalive,
+        );
+        let response = js::fetch(self.fetch.as_ref(), &call.url, &init, deadline)
+            .await
+            .map_err(Failure::platform)?;
+        let status = js::status(&response)
+            .filter(|s| (100..=599).contains(s))
+            .ok_or_else(|| {
+                Failure::Platform(
+                    "fetch returned something that is not a Response".to_owned(),
+                    Cause::default(),
+                )
+            })?;
+        let api_error = |message: String, rc, errors| {
+            Error::Api(Box::new(ApiError {
+                status,
+                rc,
+                message,
+                errors,
                 method,
                 path: call.path.clone(),
-                error: DecodeError {
-                    field_path: BODY_PATH.to_owned(),
-                    message: format!(
-                        "the {status} answer is not JSON ({detail}{})",
-                        content_type_note(&response)
-                    ),
+                // The Horde's limiter puts its window's Retry-After on every answer; it is
+                // advice only on a rate limit (429) or an unavailable server (503).
+                retry_after_ms: if status == 429 || status == 503 {
+                    js::header(&response, "retry-after")
+                        .and_then(|v| parse_retry_after(&v, js::now()))
+                } else {
+                    None
                 },
-            })
+            }))
         };
-        let text = match js::read_limited(&response, limit, &deadline.signal()).await {
-            Ok(text) => text,
+        let ok = (200..300).contains(&status);
+        if call.host == Host::Image && !ok {
+            // The image host's error bodies say nothing the status does not.
+            js::discard(&response);
+            return Err(Failure::Done(api_error(
+                "image host error".to_owned(),
+                None,
+                None,
+            )));
+        }
+        let limit = self.settings.max_body_bytes;
+        let declared = js::header(&response, "content-length").and_then(|v| crate::num::parse(&v));
+        if let Some(len) = declared.filter(|&len| len > limit) {
+            js::discard(&response);
+            return Err(Failure::Done(too_large(method, &call.path, len, limit)));
+        }
+        let bytes = match js::read_body(&response, limit, &deadline.signal()).await {
+            Ok(bytes) => bytes,
             Err(Ok(len)) => return Err(Failure::Done(too_large(method, &call.path, len, limit))),
             Err(Err(e)) => return Err(Failure::read(e)),
         };
-        let parsed = js::parse_json(&text);
-        if (200..300).contains(&status) {
-            return parsed.ok_or_else(|| not_json(format!("{} characters", text.length())));
+        if call.host == Host::Image {
+            return Ok(bytes.into());
         }
+        let text = js::utf8(&bytes).map_err(Failure::read)?;
+        let parsed = js::parse_json(&text);
+        if ok {
+            return parsed.ok_or_else(|| {
+                Failure::Done(Error::Decode {
+                    method,
+                    path: call.path.clone(),
+                    error: DecodeError {
+                        field_path: BODY_PATH.to_owned(),
+                        message: format!(
+                            "the {status} answer is not JSON ({} characters{})",
+                            text.length(),
+                            content_type_note(&response)
+                        ),
+                    },
+                })
+            });
+        }
+        Err(Failure::Done(
+            self.error_answer(parsed, &text, &response, api_error),
+        ))
+    }
+
+    /// The error of a Horde error answer: its body's `message`, `rc` and `errors`, with the key
+    /// redacted (the Horde echoes it in some messages: "User with api_key '…' not found").
+    fn error_answer(
+        &self,
+        parsed: Option<JsValue>,
+        text: &JsString,
+        response: &Response,
+        api_error: impl FnOnce(String, Option<String>, Option<Vec<(String, String)>>) -> Error,
+    ) -> Error {
         let body = parsed.map(error_body).unwrap_or_default();
-        // The Horde echoes the key in some messages ("User with api_key '…' not found").
         let key = self.settings.api_key.expose();
         let message = match body.message {
             Some(m) => redact(&m, key),
             None => format!(
                 "the answer is not a Horde error body ({} characters{})",
                 text.length(),
-                content_type_note(&response)
+                content_type_note(response)
             ),
         };
         let errors = body.errors.map(|errors| {
@@ -321,26 +381,12 @@ impl Transport {
                 .map(|(field, text)| (redact(&field, key), redact(&text, key)))
                 .collect()
         });
-        Err(Failure::Done(Error::Api(Box::new(ApiError {
-            status,
-            rc: body.rc.map(|rc| redact(&rc, key)),
-            message,
-            errors,
-            method,
-            path: call.path.clone(),
-            // The Horde's limiter puts its window's Retry-After on every answer; it is advice only
-            // on a rate limit (429) or an unavailable server (503).
-            retry_after_ms: if status == 429 || status == 503 {
-                js::header(&response, "retry-after").and_then(|v| parse_retry_after(&v, js::now()))
-            } else {
-                None
-            },
-        }))))
+        api_error(message, body.rc.map(|rc| redact(&rc, key)), errors)
     }
 }
 
-/// Why an attempt got no usable answer (shared with image downloads).
-pub(crate) enum Failure {
+/// Why an attempt got no usable answer.
+enum Failure {
     /// fetch itself rejected (its message, and the error itself).
     Platform(String, Cause),
     /// The body could not be read.
@@ -351,18 +397,18 @@ pub(crate) enum Failure {
 
 impl Failure {
     /// A rejection of fetch.
-    pub(crate) fn platform(e: JsValue) -> Failure {
+    fn platform(e: JsValue) -> Failure {
         Failure::Platform(js::message_of(&e), Cause(Some(e)))
     }
 
     /// A failure to read the body.
-    pub(crate) fn read(e: JsValue) -> Failure {
+    fn read(e: JsValue) -> Failure {
         Failure::Read(js::message_of(&e), Cause(Some(e)))
     }
 }
 
 /// The error of a body over `maxBodyBytes` (`fieldPath` `(size)`).
-pub(crate) fn too_large(method: &'static str, path: &str, len: f64, limit: f64) -> Error {
+fn too_large(method: &'static str, path: &str, len: f64, limit: f64) -> Error {
     Error::Decode {
         method,
         path: path.to_owned(),
@@ -377,7 +423,7 @@ pub(crate) fn too_large(method: &'static str, path: &str, len: f64, limit: f64) 
     }
 }
 
-fn content_type_note(response: &JsValue) -> String {
+fn content_type_note(response: &Response) -> String {
     match js::header(response, "content-type") {
         Some(ct) => {
             let ct: String = ct.chars().filter(|c| !c.is_control()).take(60).collect();
