@@ -280,43 +280,44 @@ pub async fn read_body(
     signal: &JsValue,
 ) -> Result<Uint8Array, Result<f64, JsValue>> {
     let response = response.unchecked_ref::<ResponseSlots>();
-    let Some(body) = response.body().map_err(Err)? else {
-        return Bytes::new(0.0).map(JsCast::unchecked_into).map_err(Err);
-    };
-    let reader = body
-        .unchecked_ref::<StreamSlots>()
-        .get_reader()
-        .map_err(Err)?;
-    let read = read_chunks(&reader, limit, signal).await;
-    if read.is_err() {
-        // Over the limit, timed out, or failed: the rest is not wanted.
-        discard(&reader);
+    let chunks = js_sys::Array::new();
+    let mut total = 0.0;
+    if let Some(body) = response.body().map_err(Err)? {
+        let reader = body
+            .unchecked_ref::<StreamSlots>()
+            .get_reader()
+            .map_err(Err)?;
+        if let Err(e) = read_chunks(&reader, &chunks, &mut total, limit, signal).await {
+            // Over the limit, timed out, or failed: the rest is not wanted.
+            discard(&reader);
+            return Err(e);
+        }
     }
-    let (chunks, total) = read?;
     let all = Bytes::new(total).map_err(Err)?;
     let mut at = 0.0;
-    for (chunk, len) in chunks {
+    for chunk in chunks.iter() {
+        let chunk = chunk.unchecked_into::<Bytes>();
         all.set(&chunk, at).map_err(Err)?;
-        at += len;
+        at += chunk.byte_length().map_err(Err)?;
     }
     Ok(all.unchecked_into())
 }
 
-/// The chunks of a stream (each with its length) and their total, up to `limit` bytes.
+/// Reads a stream into `chunks`, adding their lengths to `total`, up to `limit` bytes.
 async fn read_chunks(
     reader: &ReadableStreamDefaultReader,
+    chunks: &js_sys::Array,
+    total: &mut f64,
     limit: f64,
     signal: &JsValue,
-) -> Result<(Vec<(Bytes, f64)>, f64), Result<f64, JsValue>> {
-    let mut chunks = Vec::new();
-    let mut total = 0.0;
+) -> Result<(), Result<f64, JsValue>> {
     loop {
         let step = JsFuture::from(unless_aborted(&reader.read(), signal))
             .await
             .map_err(Err)?;
         let field = |name: &str| Reflect::get(&step, &JsValue::from_str(name)).unwrap_or_default();
         if field("done").is_truthy() {
-            return Ok((chunks, total));
+            return Ok(());
         }
         // A stream the caller made may give anything: only a real typed array of bytes (its
         // length in bytes is its length in items) is taken.
@@ -329,11 +330,11 @@ async fn read_chunks(
             let e = js_sys::TypeError::new("the body stream gave something that is not bytes");
             return Err(Err(e.into()));
         };
-        total += len;
-        if total > limit {
-            return Err(Ok(total));
+        *total += len;
+        if *total > limit {
+            return Err(Ok(*total));
         }
-        chunks.push((chunk, len));
+        chunks.push(&chunk);
     }
 }
 

@@ -12,7 +12,7 @@ use crate::method::HttpMethod;
 use crate::models::ErrorBody;
 use crate::pacing::{limit_key, Limiter, Route};
 use crate::retry::{retry_delay_ms, should_retry};
-use js_sys::{Function, JsString, Object, Reflect};
+use js_sys::{Function, Object, Reflect};
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
 use web_sys::{RequestRedirect, Response};
@@ -264,7 +264,6 @@ impl Transport {
         body: &JsValue,
         deadline: &js::Deadline,
     ) -> Result<JsValue, Failure> {
-        let method = call.method.as_str();
         // A request that carries the key refuses redirects, so the key cannot follow one to
         // another origin (fetch keeps custom headers across redirects).
         let redirect = if call.with_key {
@@ -273,7 +272,7 @@ impl Transport {
             RequestRedirect::Follow
         };
         let init = js::request_init(
-            method,
+            call.method.as_str(),
             &self.headers(call),
             body,
             deadline,
@@ -283,7 +282,23 @@ impl Transport {
         let response = js::fetch(self.fetch.as_ref(), &call.url, &init, deadline)
             .await
             .map_err(Failure::platform)?;
-        let status = js::status(&response)
+        let status = self.head(call, &response)?;
+        let limit = self.settings.max_body_bytes;
+        let bytes = js::read_body(&response, limit, &deadline.signal())
+            .await
+            .map_err(|e| match e {
+                Ok(len) => Failure::Done(too_large(call, len, limit)),
+                Err(e) => Failure::read(e),
+            })?;
+        self.answer(call, status, &response, bytes)
+    }
+
+    /// The status of an answer whose body is to be read, or why it is not read: not a
+    /// Response, an image host's error answer (its body says nothing the status does not), or
+    /// a declared length over `maxBodyBytes`.
+    #[inline(never)]
+    fn head(&self, call: &Call, response: &Response) -> Result<u16, Failure> {
+        let status = js::status(response)
             .filter(|s| (100..=599).contains(s))
             .ok_or_else(|| {
                 Failure::Platform(
@@ -291,89 +306,71 @@ impl Transport {
                     Cause::default(),
                 )
             })?;
-        let api_error = |message: String, rc, errors| {
-            Error::Api(Box::new(ApiError {
+        let limit = self.settings.max_body_bytes;
+        let declared = js::header(response, "content-length").and_then(|v| crate::num::parse(&v));
+        let refused = if call.host == Host::Image && !(200..300).contains(&status) {
+            Some(api_error(
+                call,
                 status,
-                rc,
-                message,
-                errors,
-                method,
-                path: call.path.clone(),
-                // The Horde's limiter puts its window's Retry-After on every answer; it is
-                // advice only on a rate limit (429) or an unavailable server (503).
-                retry_after_ms: if status == 429 || status == 503 {
-                    js::header(&response, "retry-after")
-                        .and_then(|v| parse_retry_after(&v, js::now()))
-                } else {
-                    None
-                },
-            }))
-        };
-        let ok = (200..300).contains(&status);
-        if call.host == Host::Image && !ok {
-            // The image host's error bodies say nothing the status does not.
-            js::discard(&response);
-            return Err(Failure::Done(api_error(
+                response,
                 "image host error".to_owned(),
                 None,
                 None,
-            )));
-        }
-        let limit = self.settings.max_body_bytes;
-        let declared = js::header(&response, "content-length").and_then(|v| crate::num::parse(&v));
-        if let Some(len) = declared.filter(|&len| len > limit) {
-            js::discard(&response);
-            return Err(Failure::Done(too_large(method, &call.path, len, limit)));
-        }
-        let bytes = match js::read_body(&response, limit, &deadline.signal()).await {
-            Ok(bytes) => bytes,
-            Err(Ok(len)) => return Err(Failure::Done(too_large(method, &call.path, len, limit))),
-            Err(Err(e)) => return Err(Failure::read(e)),
+            ))
+        } else {
+            declared
+                .filter(|&len| len > limit)
+                .map(|len| too_large(call, len, limit))
         };
+        match refused {
+            Some(e) => {
+                js::discard(response);
+                Err(Failure::Done(e))
+            }
+            None => Ok(status),
+        }
+    }
+
+    /// The outcome of a whole answer: the bytes (image host), the parsed JSON of a 2xx, or the
+    /// error of a Horde error answer (its body's `message`, `rc` and `errors`, with the key
+    /// redacted: the Horde echoes it in some messages, "User with api_key '…' not found").
+    #[inline(never)]
+    fn answer(
+        &self,
+        call: &Call,
+        status: u16,
+        response: &Response,
+        bytes: js_sys::Uint8Array,
+    ) -> Result<JsValue, Failure> {
         if call.host == Host::Image {
             return Ok(bytes.into());
         }
         let text = js::utf8(&bytes).map_err(Failure::read)?;
         let parsed = js::parse_json(&text);
-        if ok {
+        let what = || {
+            format!(
+                "{} characters{}",
+                text.length(),
+                content_type_note(response)
+            )
+        };
+        if (200..300).contains(&status) {
             return parsed.ok_or_else(|| {
                 Failure::Done(Error::Decode {
-                    method,
+                    method: call.method.as_str(),
                     path: call.path.clone(),
                     error: DecodeError {
                         field_path: BODY_PATH.to_owned(),
-                        message: format!(
-                            "the {status} answer is not JSON ({} characters{})",
-                            text.length(),
-                            content_type_note(&response)
-                        ),
+                        message: format!("the {status} answer is not JSON ({})", what()),
                     },
                 })
             });
         }
-        Err(Failure::Done(
-            self.error_answer(parsed, &text, &response, api_error),
-        ))
-    }
-
-    /// The error of a Horde error answer: its body's `message`, `rc` and `errors`, with the key
-    /// redacted (the Horde echoes it in some messages: "User with api_key '…' not found").
-    fn error_answer(
-        &self,
-        parsed: Option<JsValue>,
-        text: &JsString,
-        response: &Response,
-        api_error: impl FnOnce(String, Option<String>, Option<Vec<(String, String)>>) -> Error,
-    ) -> Error {
         let body = parsed.map(error_body).unwrap_or_default();
         let key = self.settings.api_key.expose();
         let message = match body.message {
             Some(m) => redact(&m, key),
-            None => format!(
-                "the answer is not a Horde error body ({} characters{})",
-                text.length(),
-                content_type_note(response)
-            ),
+            None => format!("the answer is not a Horde error body ({})", what()),
         };
         let errors = body.errors.map(|errors| {
             errors
@@ -381,8 +378,37 @@ impl Transport {
                 .map(|(field, text)| (redact(&field, key), redact(&text, key)))
                 .collect()
         });
-        api_error(message, body.rc.map(|rc| redact(&rc, key)), errors)
+        let rc = body.rc.map(|rc| redact(&rc, key));
+        Err(Failure::Done(api_error(
+            call, status, response, message, rc, errors,
+        )))
     }
+}
+
+/// The error of an error answer.
+fn api_error(
+    call: &Call,
+    status: u16,
+    response: &Response,
+    message: String,
+    rc: Option<String>,
+    errors: Option<Vec<(String, String)>>,
+) -> Error {
+    Error::Api(Box::new(ApiError {
+        status,
+        rc,
+        message,
+        errors,
+        method: call.method.as_str(),
+        path: call.path.clone(),
+        // The Horde's limiter puts its window's Retry-After on every answer; it is advice only
+        // on a rate limit (429) or an unavailable server (503).
+        retry_after_ms: if status == 429 || status == 503 {
+            js::header(response, "retry-after").and_then(|v| parse_retry_after(&v, js::now()))
+        } else {
+            None
+        },
+    }))
 }
 
 /// Why an attempt got no usable answer.
@@ -408,10 +434,10 @@ impl Failure {
 }
 
 /// The error of a body over `maxBodyBytes` (`fieldPath` `(size)`).
-fn too_large(method: &'static str, path: &str, len: f64, limit: f64) -> Error {
+fn too_large(call: &Call, len: f64, limit: f64) -> Error {
     Error::Decode {
-        method,
-        path: path.to_owned(),
+        method: call.method.as_str(),
+        path: call.path.clone(),
         error: DecodeError {
             field_path: SIZE_PATH.to_owned(),
             message: format!(
