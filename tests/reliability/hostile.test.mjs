@@ -501,6 +501,64 @@ test('a signal, a Response or an error that throws from its getters never stalls
   assert.equal((await c.heartbeat()).message, 'OK');
 });
 
+test('a Response is read through its prototype: shadowing getters are never run, look-alikes and bad chunks are connection errors', async () => {
+  const json = '{"message":"OK","version":"4"}';
+  const boom = () => { throw new Error('getter boom'); };
+  const streamOf = (...chunks) => new ReadableStream({ start(c) { for (const x of chunks) c.enqueue(x); c.close(); } });
+  const shadowed = () => {
+    const r = new Response(json);
+    for (const k of ['status', 'headers', 'body', 'ok']) Object.defineProperty(r, k, { get: boom });
+    return r;
+  };
+  const shadowedParts = () => {
+    const chunk = new TextEncoder().encode(json);
+    for (const k of ['byteLength', 'length', 'buffer']) Object.defineProperty(chunk, k, { get: boom });
+    const stream = streamOf(chunk);
+    stream.getReader = boom;
+    const r = new Response(stream);
+    r.headers.get = boom;
+    return r;
+  };
+  // (A status getter of a subclass runs in Response's own constructor, so it cannot throw.)
+  class Sub extends Response {
+    get headers() { return boom(); }
+    get body() { return boom(); }
+  }
+  const good = {
+    'own getters that throw on a real Response': shadowed,
+    'a throwing getReader on its stream, getters on its chunk and headers.get': shadowedParts,
+    'a subclass whose headers and body getters throw': () => new Sub(json),
+  };
+  const bad = {
+    'Object.create(Response.prototype)': () => Object.create(Response.prototype),
+    'a Proxy of a real Response whose traps throw': () => new Proxy(new Response(json), { get: boom, getPrototypeOf: boom }),
+    'a revoked Proxy': () => { const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); return proxy; },
+    'a stream of strings': () => new Response(streamOf(json)),
+    'a stream of 16-bit items': () => new Response(streamOf(new Int16Array(4))),
+    'a stream of DataViews': () => new Response(streamOf(new DataView(new ArrayBuffer(4)))),
+    'a stream of Proxies': () => new Response(streamOf(new Proxy(new Uint8Array(2), {}))),
+    'a stream of nothing': () => new Response(streamOf(undefined)),
+  };
+  const image = { id: ID, img: 'http://127.0.0.1:9/image.webp' };
+  for (const [what, make] of Object.entries(good)) {
+    const c = new HordeClient({ baseUrl: 'http://127.0.0.1:9/api', fetch: async () => make(), pacing: false, maxRetries: 0 });
+    const out = await settle(c.heartbeat());
+    assert.ok(out.ok, `${what}: ${describe(out)}`);
+    assert.equal(out.value.message, 'OK', what);
+  }
+  for (const [what, make] of Object.entries(bad)) {
+    const c = new HordeClient({ baseUrl: 'http://127.0.0.1:9/api', fetch: async () => make(), pacing: false, maxRetries: 0 });
+    for (const call of [() => c.heartbeat(), () => c.downloadImage(image)]) {
+      const out = await settle(call());
+      assert.equal(out.error?.name, 'HordeConnectionError', `${what}: ${describe(out)}`);
+    }
+  }
+  // The async side still runs.
+  const { c, next } = scripted();
+  next.body = json;
+  assert.equal((await c.heartbeat()).message, 'OK');
+});
+
 test('timeoutMs holds even against a fetch that ignores its signal, or a body that stalls', async () => {
   const never = new HordeClient({ baseUrl: 'http://127.0.0.1:9/api', fetch: () => new Promise(() => {}), pacing: false, maxRetries: 0 });
   const a = await settle(never.heartbeat({ timeoutMs: 300 }));
