@@ -73,7 +73,8 @@ impl Call {
     }
 }
 
-/// Counters a client keeps about its own traffic.
+/// Counters a client keeps about its own traffic to the Horde (image downloads are not
+/// counted).
 #[derive(Default)]
 pub struct Counters {
     /// Attempts sent.
@@ -119,9 +120,7 @@ impl Transport {
                 Err(e) => e,
             };
             if matches!(&error, Error::Api(e) if e.status == 429) {
-                self.counters
-                    .rate_limited
-                    .set(self.counters.rate_limited.get() + 1);
+                self.count(call, &self.counters.rate_limited);
             }
             if attempt >= call.max_retries || !should_retry(&error, call.repeatable) {
                 return Err(error);
@@ -141,7 +140,14 @@ impl Transport {
                 return Err(js::aborted(call.describe(), &call.signal));
             }
             attempt += 1;
-            self.counters.retries.set(self.counters.retries.get() + 1);
+            self.count(call, &self.counters.retries);
+        }
+    }
+
+    /// Adds one to a counter, for a call to the Horde.
+    fn count(&self, call: &Call, counter: &Cell<u32>) {
+        if call.host == Host::Horde {
+            counter.set(counter.get() + 1);
         }
     }
 
@@ -213,7 +219,7 @@ impl Transport {
 
     /// One attempt: fetch, read, parse, classify.
     async fn attempt(&self, call: &Call) -> Result<JsValue, Error> {
-        self.counters.attempts.set(self.counters.attempts.get() + 1);
+        self.count(call, &self.counters.attempts);
         let method = call.method.as_str();
         let body = match &call.body {
             Some(b) => js_sys::JSON::stringify(b)
