@@ -1,8 +1,9 @@
-// The JavaScript side of horde-wasm's Rust code, imported by the generated glue (not public):
-// what needs a callback (timers, abort listeners, racing a promise against a signal) or must
-// touch the caller's values with a try around every step (an injected fetch, the caller's
-// AbortSignal, callbacks, thrown values), which the Rust code cannot do without code of its own
-// for each. The fetch request, the Response and its body are read in Rust (src/js.rs, web-sys).
+// The JavaScript side of horde-wasm's Rust code, imported by the generated glue (not public).
+// It holds what needs a callback (timers, abort listeners, racing a promise against our signal),
+// what touches the caller's values inside a `try` (an injected fetch, the caller's AbortSignal,
+// callbacks, thrown values), and a few one-liners smaller here than as bindings (random bytes,
+// the clock, base64, Blob, numbers as text, well-formed strings). The request, the Response and
+// its body are handled in Rust through web-sys (src/js.rs).
 //
 // Every function here is total: it never throws, whatever the caller's objects do (a signal
 // whose addEventListener throws, a fetch that throws or never settles, an error whose message
