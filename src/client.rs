@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::guard::{submit_guarded, Submitted};
 use crate::ids::JobId;
 use crate::js_options::decode_options;
-use crate::jsval::{check_keys, FromJs, ToJs};
+use crate::jsval::{check_keys, FromJs, Shape, ToJs};
 use crate::lifecycle::{generate_images, GenerateOptions};
 use crate::models::{
     ActiveModel, HeartbeatResponse, ImageGenerateAsyncRequest, ImageGenerateCheckResponse,
@@ -137,6 +137,13 @@ type Convert = fn(JsValue) -> Result<JsValue, crate::decode::DecodeError>;
 
 fn convert<T: FromJs + ToJs>(json: JsValue) -> Result<JsValue, crate::decode::DecodeError> {
     decode_js::<T>(json).map(|t| t.to_js())
+}
+
+/// Checks an answer that passes through against `T`'s shape (every field validated) and returns
+/// its clean copy: the code of [`convert`] without building `T`, for answers the module does
+/// not read.
+fn pass<T: Shape>(json: JsValue) -> Result<JsValue, crate::decode::DecodeError> {
+    crate::decode::check_js(json, T::KIND)
 }
 
 /// The promise of one call: one shared async pipeline (send, then convert) for every simple
@@ -467,7 +474,7 @@ impl HordeClient {
             let opts: RequestOptions = decode_options("options", &options)?;
             self.service.submit_call(request, &opts, true)
         });
-        launch(&self.service, call, convert::<ImageGenerateDryRunResponse>)
+        launch(&self.service, call, pass::<ImageGenerateDryRunResponse>)
     }
 
     /// Submits, waits and resolves to the final status with every image: the whole lifecycle.
@@ -555,7 +562,7 @@ impl HordeClient {
             self.service
                 .prepare(&HEARTBEAT, &PathArgs::default(), None, &opts)
         });
-        launch(&self.service, call, convert::<HeartbeatResponse>)
+        launch(&self.service, call, pass::<HeartbeatResponse>)
     }
 
     /// `GET /v2/status/models`: the models some worker serves now, with queue and speed.
@@ -573,7 +580,7 @@ impl HordeClient {
             };
             self.service.prepare(&MODELS, &args, None, &opts)
         });
-        launch(&self.service, call, convert::<Vec<ActiveModel>>)
+        launch(&self.service, call, pass::<Vec<ActiveModel>>)
     }
 
     /// `GET /v2/find_user`: the user behind the client's API key (use it to validate a key:
@@ -587,6 +594,6 @@ impl HordeClient {
             self.service
                 .prepare(&FIND_USER, &PathArgs::default(), None, &opts)
         });
-        launch(&self.service, call, convert::<UserDetails>)
+        launch(&self.service, call, pass::<UserDetails>)
     }
 }
