@@ -30,7 +30,7 @@ use js_sys::{Function, Object, Promise, Reflect};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use tsify::Tsify;
+use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
@@ -422,10 +422,10 @@ impl HordeClient {
     #[wasm_bindgen(js_name = submitImage, unchecked_return_type = "Promise<ImageGenerateAsyncResponse>")]
     pub fn submit_image(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ImageGenerateAsyncRequest")] request: JsValue,
+        request: Ts<ImageGenerateAsyncRequest>,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let prepared = request_arg(&request).and_then(|request| {
+        let prepared = request_arg(&request.into()).and_then(|request| {
             if request.dry_run == Some(true) {
                 return Err(Error::invalid("dry_run", "use estimateKudos for a dry run"));
             }
@@ -467,10 +467,10 @@ impl HordeClient {
     #[wasm_bindgen(js_name = estimateKudos, unchecked_return_type = "Promise<ImageGenerateDryRunResponse>")]
     pub fn estimate_kudos(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ImageGenerateAsyncRequest")] request: JsValue,
+        request: Ts<ImageGenerateAsyncRequest>,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let call = request_arg(&request).and_then(|request| {
+        let call = request_arg(&request.into()).and_then(|request| {
             let opts: RequestOptions = decode_options("options", &options)?;
             self.service.submit_call(request, &opts, true)
         });
@@ -497,10 +497,10 @@ impl HordeClient {
     #[wasm_bindgen(js_name = generateImages, unchecked_return_type = "Promise<ImageGenerateStatusResponse>")]
     pub fn generate_images(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ImageGenerateAsyncRequest")] request: JsValue,
+        request: Ts<ImageGenerateAsyncRequest>,
         #[wasm_bindgen(unchecked_optional_param_type = "GenerateOptions")] options: JsValue,
     ) -> Promise {
-        let prepared = request_arg(&request).and_then(|mut request| {
+        let prepared = request_arg(&request.into()).and_then(|mut request| {
             if request.dry_run == Some(true) {
                 return Err(Error::invalid("dry_run", "use estimateKudos for a dry run"));
             }
@@ -529,9 +529,10 @@ impl HordeClient {
     #[wasm_bindgen(js_name = downloadImage, unchecked_return_type = "Promise<DownloadedImage>")]
     pub fn download_image(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ImageGeneration")] generation: JsValue,
+        generation: Ts<crate::models::ImageGeneration>,
         #[wasm_bindgen(unchecked_optional_param_type = "DownloadOptions")] options: JsValue,
     ) -> Promise {
+        let generation: JsValue = generation.into();
         let prepared = (|| {
             if !generation.is_object() {
                 return Err(Error::invalid(
