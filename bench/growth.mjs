@@ -61,14 +61,14 @@ impl HordeClient {
             self.service
                 .prepare(&crate::endpoints::BENCH_EXTRA, &PathArgs::default(), None, &opts)
         });
-        launch(&self.service, call, convert::<${answer}>)
+        launch(&self.service, call, pass::<${answer}>)
     }
 }
 `;
 
 const MODEL = `
 /// One more wire model of 10 fields, for the growth benchmark.
-#[derive(tsify::Tsify, serde::Serialize, serde::Deserialize, horde_wasm_macros::FromJs, horde_wasm_macros::ToJs, Clone, Debug, PartialEq)]
+#[derive(tsify::Tsify, serde::Serialize, serde::Deserialize, horde_wasm_macros::FromJs, horde_wasm_macros::ToJs, horde_wasm_macros::Shape, Clone, Debug, PartialEq)]
 pub struct BenchExtra {
     /// A count.
     pub count: u32,

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::guard::{submit_guarded, Submitted};
 use crate::ids::JobId;
 use crate::js_options::decode_options;
-use crate::jsval::{check_keys, FromJs, ToJs};
+use crate::jsval::{check_keys, FromJs, Shape, ToJs};
 use crate::lifecycle::{generate_images, GenerateOptions};
 use crate::models::{
     ActiveModel, HeartbeatResponse, ImageGenerateAsyncRequest, ImageGenerateCheckResponse,
@@ -30,7 +30,7 @@ use js_sys::{Function, Object, Promise, Reflect};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use tsify::Tsify;
+use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
@@ -137,6 +137,13 @@ type Convert = fn(JsValue) -> Result<JsValue, crate::decode::DecodeError>;
 
 fn convert<T: FromJs + ToJs>(json: JsValue) -> Result<JsValue, crate::decode::DecodeError> {
     decode_js::<T>(json).map(|t| t.to_js())
+}
+
+/// Checks an answer that passes through against `T`'s shape (every field validated) and returns
+/// its clean copy: the code of [`convert`] without building `T`, for answers the module does
+/// not read.
+fn pass<T: Shape>(json: JsValue) -> Result<JsValue, crate::decode::DecodeError> {
+    crate::decode::check_js(json, T::KIND)
 }
 
 /// The promise of one call: one shared async pipeline (send, then convert) for every simple
@@ -415,10 +422,10 @@ impl HordeClient {
     #[wasm_bindgen(js_name = submitImage, unchecked_return_type = "Promise<ImageGenerateAsyncResponse>")]
     pub fn submit_image(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ImageGenerateAsyncRequest")] request: JsValue,
+        request: Ts<ImageGenerateAsyncRequest>,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let prepared = request_arg(&request).and_then(|request| {
+        let prepared = request_arg(&request.into()).and_then(|request| {
             if request.dry_run == Some(true) {
                 return Err(Error::invalid("dry_run", "use estimateKudos for a dry run"));
             }
@@ -460,14 +467,14 @@ impl HordeClient {
     #[wasm_bindgen(js_name = estimateKudos, unchecked_return_type = "Promise<ImageGenerateDryRunResponse>")]
     pub fn estimate_kudos(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ImageGenerateAsyncRequest")] request: JsValue,
+        request: Ts<ImageGenerateAsyncRequest>,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let call = request_arg(&request).and_then(|request| {
+        let call = request_arg(&request.into()).and_then(|request| {
             let opts: RequestOptions = decode_options("options", &options)?;
             self.service.submit_call(request, &opts, true)
         });
-        launch(&self.service, call, convert::<ImageGenerateDryRunResponse>)
+        launch(&self.service, call, pass::<ImageGenerateDryRunResponse>)
     }
 
     /// Submits, waits and resolves to the final status with every image: the whole lifecycle.
@@ -490,10 +497,10 @@ impl HordeClient {
     #[wasm_bindgen(js_name = generateImages, unchecked_return_type = "Promise<ImageGenerateStatusResponse>")]
     pub fn generate_images(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ImageGenerateAsyncRequest")] request: JsValue,
+        request: Ts<ImageGenerateAsyncRequest>,
         #[wasm_bindgen(unchecked_optional_param_type = "GenerateOptions")] options: JsValue,
     ) -> Promise {
-        let prepared = request_arg(&request).and_then(|mut request| {
+        let prepared = request_arg(&request.into()).and_then(|mut request| {
             if request.dry_run == Some(true) {
                 return Err(Error::invalid("dry_run", "use estimateKudos for a dry run"));
             }
@@ -522,9 +529,10 @@ impl HordeClient {
     #[wasm_bindgen(js_name = downloadImage, unchecked_return_type = "Promise<DownloadedImage>")]
     pub fn download_image(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ImageGeneration")] generation: JsValue,
+        generation: Ts<crate::models::ImageGeneration>,
         #[wasm_bindgen(unchecked_optional_param_type = "DownloadOptions")] options: JsValue,
     ) -> Promise {
+        let generation: JsValue = generation.into();
         let prepared = (|| {
             if !generation.is_object() {
                 return Err(Error::invalid(
@@ -555,7 +563,7 @@ impl HordeClient {
             self.service
                 .prepare(&HEARTBEAT, &PathArgs::default(), None, &opts)
         });
-        launch(&self.service, call, convert::<HeartbeatResponse>)
+        launch(&self.service, call, pass::<HeartbeatResponse>)
     }
 
     /// `GET /v2/status/models`: the models some worker serves now, with queue and speed.
@@ -573,7 +581,7 @@ impl HordeClient {
             };
             self.service.prepare(&MODELS, &args, None, &opts)
         });
-        launch(&self.service, call, convert::<Vec<ActiveModel>>)
+        launch(&self.service, call, pass::<Vec<ActiveModel>>)
     }
 
     /// `GET /v2/find_user`: the user behind the client's API key (use it to validate a key:
@@ -587,6 +595,6 @@ impl HordeClient {
             self.service
                 .prepare(&FIND_USER, &PathArgs::default(), None, &opts)
         });
-        launch(&self.service, call, convert::<UserDetails>)
+        launch(&self.service, call, pass::<UserDetails>)
     }
 }

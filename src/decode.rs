@@ -61,6 +61,16 @@ pub fn decode_js<T: crate::jsval::FromJs>(value: wasm_bindgen::JsValue) -> Resul
     T::from_js(value).map_err(from_de)
 }
 
+/// Checks a value against a shape and returns its clean copy (an answer that passes through,
+/// see [`crate::jsval::check`]).
+#[cfg(target_arch = "wasm32")]
+pub fn check_js(
+    value: wasm_bindgen::JsValue,
+    kind: &'static crate::jsval::Kind,
+) -> Result<wasm_bindgen::JsValue, DecodeError> {
+    crate::jsval::check(value, kind).map_err(from_de)
+}
+
 /// One copy of the error conversion for every `decode_js::<T>`.
 #[cfg(target_arch = "wasm32")]
 #[inline(never)]

@@ -5,8 +5,9 @@
 use crate::decode::decode_js;
 use crate::error::Error;
 use crate::jsval::{FromJs, ToJs};
-use crate::models::{merge_generations, ImageGeneration};
+use crate::models::{merge_generations, ImageGenerateStatusResponse, ImageGeneration};
 use horde_wasm_macros::{FromJs, ToJs};
+use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
 /// A generation read for its id only, under the same empty-id rule as [`ImageGeneration`]
@@ -52,13 +53,13 @@ fn ids(argument: &str, status: &JsValue) -> Result<Vec<String>, JsValue> {
 /// `HordeInvalidArgumentError` unless `expected` is a whole number from 0 to 4294967295.
 #[wasm_bindgen(js_name = isJobComplete)]
 pub fn is_job_complete(
-    #[wasm_bindgen(unchecked_param_type = "ImageGenerateStatusResponse")] status: &JsValue,
+    status: &Ts<ImageGenerateStatusResponse>,
     #[wasm_bindgen(unchecked_param_type = "number")] expected: &JsValue,
 ) -> Result<bool, JsValue> {
     // Read as a value, not as a u32 parameter: the glue would turn NaN, -0.5 or 2³² into 0.
     let expected =
         decode_js::<u32>(expected.clone()).map_err(|e| e.into_invalid("expected").to_js())?;
-    Ok(ids("status", status)?.len() == expected as usize)
+    Ok(ids("status", &status.js_value())?.len() == expected as usize)
 }
 
 /// Whether the request is over (the server's `done`): every image delivered, or faulted, or
@@ -96,31 +97,30 @@ pub fn is_job_possible(
 /// (which the real server never sends) reads as a fresh random one, with a warning, as when a
 /// response is decoded: such a generation equals no other, not even itself.
 #[wasm_bindgen(js_name = sameGeneration)]
-pub fn same_generation(
-    #[wasm_bindgen(unchecked_param_type = "ImageGeneration")] a: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "ImageGeneration")] b: &JsValue,
-) -> Result<bool, JsValue> {
-    Ok(arg::<IdOnly>("a", a)?.id == arg::<IdOnly>("b", b)?.id)
+pub fn same_generation(a: &Ts<ImageGeneration>, b: &Ts<ImageGeneration>) -> Result<bool, JsValue> {
+    Ok(arg::<IdOnly>("a", &a.js_value())?.id == arg::<IdOnly>("b", &b.js_value())?.id)
 }
 
 /// horde_sdk's `ImageGenerateStatusResponse.__eq__`: every generation of `a` is also in `b`
 /// (by id). One-sided: an empty `a` is a subset of anything.
 #[wasm_bindgen(js_name = generationsSubsetOf)]
 pub fn generations_subset_of(
-    #[wasm_bindgen(unchecked_param_type = "ImageGenerateStatusResponse")] a: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "ImageGenerateStatusResponse")] b: &JsValue,
+    a: &Ts<ImageGenerateStatusResponse>,
+    b: &Ts<ImageGenerateStatusResponse>,
 ) -> Result<bool, JsValue> {
-    let theirs = ids("b", b)?;
-    Ok(ids("a", a)?.iter().all(|id| theirs.contains(id)))
+    let theirs = ids("b", &b.js_value())?;
+    Ok(ids("a", &a.js_value())?
+        .iter()
+        .all(|id| theirs.contains(id)))
 }
 
 /// Whether two status responses hold the same set of generations (by id, in any order).
 #[wasm_bindgen(js_name = sameGenerations)]
 pub fn same_generations(
-    #[wasm_bindgen(unchecked_param_type = "ImageGenerateStatusResponse")] a: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "ImageGenerateStatusResponse")] b: &JsValue,
+    a: &Ts<ImageGenerateStatusResponse>,
+    b: &Ts<ImageGenerateStatusResponse>,
 ) -> Result<bool, JsValue> {
-    let (a, b) = (ids("a", a)?, ids("b", b)?);
+    let (a, b) = (ids("a", &a.js_value())?, ids("b", &b.js_value())?);
     Ok(a.iter().all(|id| b.contains(id)) && b.iter().all(|id| a.contains(id)))
 }
 

@@ -14,6 +14,7 @@
 use horde_wasm::client::HordeClient;
 use horde_wasm::requests::{DeleteImageGenerateRequest, ImageGenerateStatusRequest};
 use js_sys::{Object, Promise, Reflect};
+use tsify::Ts;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -134,7 +135,7 @@ async fn requests_seen() -> f64 {
 
 /// Submits a job through the client and returns its id.
 async fn submit(c: &HordeClient, body: &str) -> String {
-    let r = ok(c.submit_image(obj(body), JsValue::UNDEFINED)).await;
+    let r = ok(c.submit_image(Ts::new_unchecked(obj(body)), JsValue::UNDEFINED)).await;
     s(&get(&r, "id"))
 }
 
@@ -350,7 +351,11 @@ async fn rate_limit_429_is_retried_after_the_window() {
     assert!(num(&get(&stats, "rateLimited")) >= 1.0);
     // TooManyPrompts (a 429 with rc) is not a rate limit and is not retried.
     fault("429-rc", "/v2/generate/async").await;
-    let e = err(c.submit_image(obj(r#"{"prompt":"x"}"#), JsValue::UNDEFINED)).await;
+    let e = err(c.submit_image(
+        Ts::new_unchecked(obj(r#"{"prompt":"x"}"#)),
+        JsValue::UNDEFINED,
+    ))
+    .await;
     assert_eq!(s(&get(&e, "name")), "HordeRateLimitError");
     assert_eq!(s(&get(&e, "rc")), "TooManyPrompts");
 }

@@ -14,7 +14,7 @@
 
 mod common;
 
-use horde_wasm::jsval::{FromJs, ToJs};
+use horde_wasm::jsval::{check, FromJs, Kind, Shape, ToJs};
 use horde_wasm::models::*;
 use serde::{de::DeserializeOwned, Serialize};
 use tsify::Tsify;
@@ -356,4 +356,112 @@ fn converter_keys_are_the_declared_fields() {
     keys_match::<UserDetails>(UserDetails::KEYS);
     keys_match::<horde_wasm::client::ClientOptions>(horde_wasm::client::ClientOptions::KEYS);
     keys_match::<horde_wasm::client::RequestOptions>(horde_wasm::client::RequestOptions::KEYS);
+}
+
+#[wasm_bindgen(inline_js = r#"
+// The fixture and variants of it: every field, at the top and one level down (in objects and
+// in an array's first item), replaced by a value of each JSON type, a lone surrogate, or left out.
+export function variants(json) {
+  const bad = [null, 'x', '\uD800', 1.5, -1, 4294967296, true, [], {}, [1], undefined];
+  const out = [json];
+  const walk = (root, node, depth) => {
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      if (node.length) walk(root, node[0], depth);
+      return;
+    }
+    for (const k of Object.keys(node)) {
+      const keep = node[k];
+      for (const b of bad) {
+        if (b === undefined) delete node[k]; else node[k] = b;
+        out.push(JSON.stringify(root));
+        node[k] = keep;
+      }
+      if (depth < 2) walk(root, keep, depth + 1);
+    }
+  };
+  const root = JSON.parse(json);
+  walk(root, root, 1);
+  return out;
+}
+"#)]
+extern "C" {
+    fn variants(json: &str) -> Vec<String>;
+}
+
+/// What one way of reading gives: the clean object's JSON, or the error's path and message.
+fn outcome(r: Result<JsValue, horde_wasm::jsval::DeError>) -> Result<String, (String, String)> {
+    r.map(|v| text(&v))
+        .map_err(|e| (e.path(), e.message().to_owned()))
+}
+
+/// `json` and each of its variants read through `T`'s shape and through `T`'s `FromJs`/`ToJs`
+/// give the same object or the same error; the number of variants each way is returned.
+fn same_shape<T: FromJs + ToJs + Shape>(json: &str) -> usize {
+    let all = variants(json);
+    for v in &all {
+        let by_shape = outcome(check(parse(v), T::KIND));
+        let by_struct = outcome(T::from_js(parse(v)).map(|t| t.to_js()));
+        assert_eq!(
+            by_shape, by_struct,
+            "the shape and the struct disagree on {v}"
+        );
+    }
+    all.len()
+}
+
+#[wasm_bindgen_test]
+fn shapes_read_as_the_structs_do() {
+    let mut n = 0;
+    n += same_shape::<ImageGenerateDryRunResponse>(fixture!("sim/dry-run.json"));
+    n += same_shape::<HeartbeatResponse>(fixture!("sim/heartbeat.json"));
+    n += same_shape::<Vec<ActiveModel>>(fixture!("sim/models.json"));
+    n += same_shape::<ActiveModel>(fixture!("swagger/active-model.json"));
+    n += same_shape::<UserDetails>(fixture!("sim/find-user.json"));
+    n += same_shape::<UserDetails>(fixture!("swagger/user-details.json"));
+    n += same_shape::<ImageGenerateCheckResponse>(fixture!("sim/check-done.json"));
+    n += same_shape::<ImageGenerateCheckResponse>(fixture!("swagger/check.json"));
+    n += same_shape::<ImageGenerateAsyncResponse>(fixture!("sim/async-202.json"));
+    n += same_shape::<ImageGenerateAsyncResponse>(fixture!("sim/async-202-no-worker.json"));
+    n += same_shape::<ImageGenerateAsyncResponse>(r#"{"id":"x","kudos":1,"warnings":null}"#);
+    n += same_shape::<ImageGenerateAsyncResponse>(r#"{"id":"x","kudos":1}"#);
+    n += same_shape::<ImageGenerateAsyncResponse>(
+        r#"{"id":"x","kudos":1,"warnings":[{"code":"NoAvailableWorker","message":"m"}]}"#,
+    );
+    // Bad values of each kind, at the top and inside, were compared.
+    assert!(n > 500, "{n} variants");
+}
+
+/// The names of a shape's fields, in order.
+fn shape_names(kind: &Kind) -> Vec<&'static str> {
+    match kind {
+        Kind::Object(fields) => fields.iter().map(|f| f.name).collect(),
+        other => panic!("not an object: {other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+fn shape_fields_are_the_converters_keys() {
+    assert_eq!(shape_names(UserDetails::KIND), UserDetails::KEYS);
+    assert_eq!(shape_names(ActiveModel::KIND), ActiveModel::KEYS);
+    assert_eq!(
+        shape_names(HeartbeatResponse::KIND),
+        HeartbeatResponse::KEYS
+    );
+    assert_eq!(
+        shape_names(ImageGenerateDryRunResponse::KIND),
+        ImageGenerateDryRunResponse::KEYS
+    );
+    assert_eq!(
+        shape_names(ImageGenerateCheckResponse::KIND),
+        ImageGenerateCheckResponse::KEYS
+    );
+    assert_eq!(
+        shape_names(ImageGenerateAsyncResponse::KIND),
+        ImageGenerateAsyncResponse::KEYS
+    );
+    assert!(matches!(
+        <Vec<UserDetails> as Shape>::KIND,
+        Kind::Array(Kind::Object(_))
+    ));
 }

@@ -1,4 +1,4 @@
-//! `#[derive(FromJs)]` and `#[derive(ToJs)]`: horde-wasm's compact converters between JavaScript
+//! `#[derive(FromJs)]`, `#[derive(ToJs)]` and `#[derive(Shape)]`: horde-wasm's compact converters between JavaScript
 //! values and a struct (the `crate::jsval::FromJs` and `crate::jsval::ToJs` traits), generated
 //! from the struct's own definition.
 //!
@@ -37,6 +37,10 @@
 //!
 //! # What is generated
 //!
+//! `Shape` generates `crate::jsval::Shape`: a static table of the wire names and, per field,
+//! its type's shape, which the one interpreter `crate::jsval::check` reads to validate an answer
+//! that passes through and copy it clean. It takes one name per field and no `js(read)`.
+//!
 //! `FromJs` generates `KEYS`, the wire names read, on every target, and the `FromJs` impl: one
 //! `crate::jsval::field` (or `field_with`) call per field, in the struct's order. `ToJs`
 //! generates one `crate::jsval::put` call per field. The impls are compiled for
@@ -71,6 +75,18 @@ pub fn derive_to_js(input: TokenStream) -> TokenStream {
         .into()
 }
 
+/// Implements `crate::jsval::Shape` for a struct with named fields: a static table of its wire
+/// names and their fields' shapes, which `crate::jsval::check` interprets (see the crate's
+/// documentation).
+#[proc_macro_derive(Shape, attributes(serde, js))]
+pub fn derive_shape(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    model(&input, Derive::Deserialize)
+        .and_then(|m| shape(&m))
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
 /// A struct as the converters see it.
 struct Model {
     ident: Ident,
@@ -87,6 +103,7 @@ struct Field {
     write_name: String,
     /// `#[js(read = path)]`.
     read: Option<syn::Path>,
+    ty: syn::Type,
 }
 
 /// Reads the struct's serde and js attributes; errors name what the converters cannot do.
@@ -246,6 +263,7 @@ fn field(f: &ast::Field, errors: &mut Errors) -> Option<Field> {
         read_name: a.name().deserialize_name().to_owned(),
         write_name: a.name().serialize_name().to_owned(),
         read,
+        ty: f.ty.clone(),
     })
 }
 
@@ -352,6 +370,32 @@ fn to_js(m: &Model) -> Tokens {
             }
         }
     }
+}
+
+fn shape(m: &Model) -> syn::Result<Tokens> {
+    let ident = &m.ident;
+    let mut errors = Errors::default();
+    for f in &m.fields {
+        if f.read.is_some() {
+            errors.add(&f.member, "a shape has no custom reader (#[js(read)])");
+        }
+        if f.read_name != f.write_name {
+            errors.add(&f.member, "a shape reads and writes one name per field");
+        }
+    }
+    errors.finish()?;
+    let fields = m.fields.iter().map(|f| {
+        let name = LitStr::new(&f.read_name, Span::call_site());
+        let ty = &f.ty;
+        quote!(crate::jsval::Field { name: #name, kind: <#ty as crate::jsval::Shape>::KIND })
+    });
+    Ok(quote! {
+        #[cfg(target_arch = "wasm32")]
+        impl crate::jsval::Shape for #ident {
+            const KIND: &'static crate::jsval::Kind =
+                &crate::jsval::Kind::Object(&[#(#fields),*]);
+        }
+    })
 }
 
 /// Compile errors, all reported at once.
@@ -463,6 +507,55 @@ mod tests {
         let write = to_js(&m).to_string();
         assert!(write.contains(r#"crate :: jsval :: put (& o , "height" , & self . a) ;"#));
         assert!(write.contains(r#"crate :: jsval :: put (& o , "b" , & self . b) ;"#));
+    }
+
+    #[test]
+    fn a_shape_is_a_table_of_names_and_field_types() {
+        let input = parse_quote! {
+            struct S {
+                #[serde(rename = "height")]
+                a: u32,
+                b: Option<Vec<String>>,
+            }
+        };
+        let m = model(&input, Derive::Deserialize).unwrap();
+        let table = shape(&m).unwrap().to_string();
+        assert!(table.contains(
+            r#"crate :: jsval :: Field { name : "height" , kind : < u32 as crate :: jsval :: Shape > :: KIND }"#
+        ));
+        assert!(table.contains(
+            r#"crate :: jsval :: Field { name : "b" , kind : < Option < Vec < String > > as crate :: jsval :: Shape > :: KIND }"#
+        ));
+    }
+
+    #[test]
+    fn a_shape_has_one_name_per_field_and_no_custom_reader() {
+        let cases: [(DeriveInput, &str); 2] = [
+            (
+                parse_quote!(
+                    struct S {
+                        #[serde(rename(serialize = "out", deserialize = "in"))]
+                        a: u32,
+                    }
+                ),
+                "one name per field",
+            ),
+            (
+                parse_quote!(
+                    struct S {
+                        #[serde(deserialize_with = "x")]
+                        #[js(read = crate::read_a)]
+                        a: u32,
+                    }
+                ),
+                "no custom reader",
+            ),
+        ];
+        for (input, message) in cases {
+            let m = model(&input, Derive::Deserialize).unwrap();
+            let e = shape(&m).err().unwrap().to_string();
+            assert!(e.contains(message), "{e}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 // (~/.cache/horde-wasm/<name>-<hash of the packages>), made once per set of packages.
 import { spawnSync } from 'node:child_process';
 import { capture } from './sh.mjs';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -35,12 +35,66 @@ export function cachedVenv(python, name, packages, log = (m) => console.error(m)
   const key = createHash('sha256').update(`${version}\n${packages.join('\n')}`).digest('hex').slice(0, 12);
   const dir = join(cacheDir(), `${name}-${key}`);
   if (existsSync(join(dir, '.installed'))) return dir;
-  log(`creating ${dir} (pip install from PyPI)`);
-  rmSync(dir, { recursive: true, force: true });
-  capture(python, ['-m', 'venv', dir]);
-  capture(join(dir, 'bin/pip'), ['install', '-q', '--disable-pip-version-check', ...packages]);
-  writeFileSync(join(dir, '.installed'), packages.join('\n'));
-  return dir;
+  // Two test runs may need the same venv at once: one makes it, the other waits for it.
+  return withLock(dir, () => {
+    if (existsSync(join(dir, '.installed'))) return dir;
+    log(`creating ${dir} (pip install from PyPI)`);
+    rmSync(dir, { recursive: true, force: true });
+    capture(python, ['-m', 'venv', dir]);
+    capture(join(dir, 'bin/pip'), ['install', '-q', '--disable-pip-version-check', ...packages]);
+    writeFileSync(join(dir, '.installed'), packages.join('\n'));
+    return dir;
+  });
+}
+
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+};
+
+/**
+ * Runs `fn` holding the lock `<path>.lock` (a folder holding its owner's pid), waiting while
+ * another live process holds it. A lock whose owner is gone, or older than 30 minutes, is taken over.
+ */
+export function withLock(path, fn) {
+  const lock = `${path}.lock`;
+  mkdirSync(join(lock, '..'), { recursive: true });
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+    }
+    let owner = 0;
+    let age = 0;
+    try {
+      owner = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+    } catch {
+      // not written yet
+    }
+    try {
+      age = Date.now() - statSync(lock).mtimeMs;
+    } catch {
+      continue;
+    }
+    if ((owner && !alive(owner)) || age > 30 * 60_000) {
+      rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    Atomics.wait(pause, 0, 0, 250);
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** The venv of sim/recipes/horde_sdk_recipe.py: horde_sdk on a Python 3.10–3.13. */

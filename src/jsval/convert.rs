@@ -313,23 +313,35 @@ impl<T: ToJs> ToJs for Option<T> {
 
 impl<T: FromJs> FromJs for Vec<T> {
     fn from_js(v: JsValue) -> Result<Self, DeError> {
-        if !js::is_array(&v) {
-            return Err(type_error(&v, "an array"));
-        }
-        let len = js::array_length(&v).map_err(unreadable)?;
-        if len > MAX_ITEMS {
-            return Err(too_many(len));
-        }
-        // The capacity grows with the items read, never from `length` alone: a body of 24
-        // million zeros must fail at its first item, not by asking for gigabytes up front (a
-        // failed allocation aborts the module).
-        let mut out = Vec::with_capacity((len as usize).min(16));
-        for i in 0..len {
-            let item = Reflect::get_u32(&v, i).map_err(unreadable);
-            out.push(item.and_then(T::from_js).map_err(|e| e.within_index(i))?);
-        }
+        let mut out = Vec::new();
+        array_items(&v, &mut |i, item| {
+            out.push(T::from_js(item).map_err(|e| e.within_index(i))?);
+            Ok(())
+        })?;
         Ok(out)
     }
+}
+
+/// Calls `each` with the index and value of every item of the array `v`, or fails with a type
+/// error, an over-long array or an item that could not be read. The output grows with the items
+/// read, never from `length` alone: a body of 24 million zeros fails at its first item, not by
+/// asking for gigabytes up front (a failed allocation aborts the module).
+pub(super) fn array_items(
+    v: &JsValue,
+    each: &mut dyn FnMut(u32, JsValue) -> Result<(), DeError>,
+) -> Result<(), DeError> {
+    if !js::is_array(v) {
+        return Err(type_error(v, "an array"));
+    }
+    let len = js::array_length(v).map_err(unreadable)?;
+    if len > MAX_ITEMS {
+        return Err(too_many(len));
+    }
+    for i in 0..len {
+        let item = Reflect::get_u32(v, i).map_err(|e| unreadable(e).within_index(i))?;
+        each(i, item)?;
+    }
+    Ok(())
 }
 
 /// A pair, from a two-item array as serde reads it.
@@ -370,7 +382,7 @@ fn too_many(len: u32) -> DeError {
 
 /// The error of a value whose reading threw (a getter or a Proxy trap of the caller's).
 #[inline(never)]
-fn unreadable(e: JsValue) -> DeError {
+pub(super) fn unreadable(e: JsValue) -> DeError {
     DeError::custom_msg(&format!("could not be read: {}", js::message_of(&e)))
 }
 

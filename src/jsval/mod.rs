@@ -11,9 +11,11 @@
 
 mod convert;
 mod error;
+mod shape;
 
 pub use convert::{check_keys, field, field_with, object, put, FromJs, Placeholder, ToJs};
 pub use error::DeError;
+pub use shape::{check, Field, Kind, Shape};
 
 use std::cell::RefCell;
 use wasm_bindgen::JsValue;

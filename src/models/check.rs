@@ -1,7 +1,7 @@
 //! The check response (`RequestStatusCheck`): the progress of a request without its images.
 
 use super::progress::with_progress_fields;
-use horde_wasm_macros::{FromJs, ToJs};
+use horde_wasm_macros::{FromJs, Shape, ToJs};
 use serde::{Deserialize, Serialize};
 use tsify::Tsify;
 
@@ -11,7 +11,7 @@ with_progress_fields! {
     ///
     /// v2 API model: `RequestStatusCheck`. Cheap to call (10 per second per request id, cached
     /// for one second by the server): poll this, and fetch the status once `done` is `true`.
-    #[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, PartialEq)]
+    #[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Shape, Clone, Debug, PartialEq)]
     pub struct ImageGenerateCheckResponse {
     }
 }

@@ -6,7 +6,7 @@ use super::any_json::AnyJson;
 use super::image_data::ImageData;
 use super::OrDefault;
 use crate::open_enum;
-use horde_wasm_macros::{FromJs, ToJs};
+use horde_wasm_macros::{FromJs, Shape, ToJs};
 use serde::{Deserialize, Serialize};
 #[cfg(not(target_arch = "wasm32"))]
 use std::collections::BTreeMap;
@@ -535,7 +535,7 @@ impl ImageGenerateAsyncRequest {
 }
 
 /// A warning in the submit answer (`RequestSingleWarning`).
-#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, PartialEq)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Shape, Clone, Debug, PartialEq)]
 pub struct RequestSingleWarning {
     /// The warning's code (`NoAvailableWorker`, `StepsTooMany`, …; an open set).
     pub code: WarningCode,
@@ -544,7 +544,7 @@ pub struct RequestSingleWarning {
 }
 
 /// The answer to a submit (`RequestAsync`, HTTP 202).
-#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, PartialEq)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Shape, Clone, Debug, PartialEq)]
 pub struct ImageGenerateAsyncResponse {
     /// The request id, for check, status and cancel.
     pub id: String,
@@ -567,7 +567,7 @@ impl ImageGenerateAsyncResponse {
 }
 
 /// The answer to a dry run (HTTP 200): the estimated total kudos cost.
-#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, PartialEq)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Shape, Clone, Debug, PartialEq)]
 pub struct ImageGenerateDryRunResponse {
     /// Estimated total cost for all `n` images, model multipliers included, plus the 1-kudos tax.
     /// The server prices the family of the *first* listed model, and SDXL (×2) when `models`

@@ -114,6 +114,11 @@ macro_rules! open_enum {
         }
 
         #[cfg(target_arch = "wasm32")]
+        impl $crate::jsval::Shape for $name {
+            const KIND: &'static $crate::jsval::Kind = &$crate::jsval::Kind::Str;
+        }
+
+        #[cfg(target_arch = "wasm32")]
         impl $crate::jsval::Placeholder for $name {
             fn placeholder() -> Self {
                 Self::Other(String::new())

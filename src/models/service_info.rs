@@ -1,12 +1,12 @@
 //! The answers of the service endpoints a frontend needs: heartbeat, the models list, find_user.
 
 use crate::open_enum;
-use horde_wasm_macros::{FromJs, ToJs};
+use horde_wasm_macros::{FromJs, Shape, ToJs};
 use serde::{Deserialize, Serialize};
 use tsify::Tsify;
 
 /// `GET /v2/status/heartbeat`.
-#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, PartialEq)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Shape, Clone, Debug, PartialEq)]
 pub struct HeartbeatResponse {
     /// `OK`, `OVERLOADED` or `DOWN`.
     pub message: String,
@@ -41,7 +41,7 @@ open_enum! {
 }
 
 /// One model some worker currently serves (`ActiveModel`).
-#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, PartialEq)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Shape, Clone, Debug, PartialEq)]
 pub struct ActiveModel {
     /// The model's name, as used in `models`.
     pub name: String,
@@ -84,7 +84,7 @@ pub struct ModelsQuery {
 }
 
 /// The user behind an API key (`UserDetails`; the fields a client needs, others are ignored).
-#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Clone, Debug, PartialEq)]
+#[derive(Tsify, Serialize, Deserialize, FromJs, ToJs, Shape, Clone, Debug, PartialEq)]
 pub struct UserDetails {
     /// `alias#id`; a shared key adds ` (Shared Key: <name>)`.
     pub username: String,
