@@ -11,6 +11,7 @@ use crate::endpoints::{
 use crate::error::Error;
 use crate::guard::{submit_guarded, Submitted};
 use crate::ids::JobId;
+use crate::js_error::ErrorToJs;
 use crate::js_options::decode_options;
 use crate::jsval::{check_keys, FromJs, ToJs};
 use crate::lifecycle::{generate_images, GenerateOptions};
@@ -185,7 +186,7 @@ fn launch_for(
 /// An image request from JavaScript: an object with known keys only (a misspelt key would
 /// otherwise be dropped without a word), decoded with the failing field's path.
 pub(crate) fn request_arg(value: &JsValue) -> Result<ImageGenerateAsyncRequest, Error> {
-    if !value.is_object() || crate::js::is_array(value) {
+    if !value.is_object() || horde_core::js::is_array(value) {
         return Err(Error::invalid(
             "request",
             "must be an object with at least a prompt",
@@ -236,7 +237,7 @@ impl HordeClient {
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
     ) -> Result<HordeClient, JsValue> {
-        let o: ClientOptions = decode_options("options", &options)?;
+        let o: ClientOptions = decode_options("options", &options).map_err(|e| e.to_js())?;
         let settings = RawSettings {
             base_url: o.base_url,
             api_key: o.api_key,
@@ -247,7 +248,8 @@ impl HordeClient {
             max_body_bytes: o.max_body_bytes,
             allow_insecure_http: o.allow_insecure_http,
         }
-        .validate()?;
+        .validate()
+        .map_err(|e| e.to_js())?;
         Ok(HordeClient {
             service: Rc::new(Service::new(Transport::new(settings, o.fetch))),
         })

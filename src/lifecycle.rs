@@ -9,6 +9,7 @@ use crate::error::{Error, JobFailure};
 use crate::guard::{submit_guarded, Submitted};
 use crate::ids::JobId;
 use crate::js;
+use crate::js_error::ErrorToJs;
 use crate::jsval::{FromJs, ToJs};
 use crate::models::{
     ImageGenerateAsyncRequest, ImageGenerateAsyncResponse, ImageGenerateCheckResponse,

@@ -15,6 +15,13 @@ mod error;
 pub use convert::{check_keys, field, field_with, object, put, FromJs, Placeholder, ToJs};
 pub use error::DeError;
 
+/// An options struct: decodable, with a default, and its list of keys. `#[derive(FromJs)]`
+/// with `#[js(options)]` implements it.
+pub trait Options: FromJs + Default {
+    /// The keys it accepts.
+    const KEYS: &'static [&'static str];
+}
+
 use std::cell::RefCell;
 use wasm_bindgen::JsValue;
 
