@@ -438,7 +438,7 @@ impl HordeClient {
             // answer, and a job it creates after the caller gave up is cancelled (see guard).
             let timeout_ms = call.timeout_ms;
             let stop = crate::js::Deadline::new(timeout_ms, &signal);
-            call.timeout_ms = timeout_ms.max(crate::lifecycle::SUBMIT_ATTEMPT_TIMEOUT_MS);
+            call.timeout_ms = timeout_ms.max(crate::job::SUBMIT_ATTEMPT_TIMEOUT_MS);
             let outcome = submit_guarded(service, call, &stop.signal(), 0.0).await;
             let why = stop.reason();
             stop.clear();

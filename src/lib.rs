@@ -19,7 +19,7 @@
 // The platform-neutral modules, from horde-core, at the paths the rest of this crate and its
 // tests use (`crate::models`, `horde_wasm::models`).
 pub use horde_core::{
-    cadence, config, decode, endpoints, error, ids, method, models, num, pacing, query, retry,
+    cadence, config, decode, endpoints, error, ids, job, method, models, num, pacing, query, retry,
     validate,
 };
 // The converters: the FromJs/ToJs derives of this crate's options classes refer to

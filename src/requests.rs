@@ -123,7 +123,7 @@ macro_rules! job_request {
             /// A string equal for equal requests, for use as a `Map` key (horde_sdk's `__hash__`).
             #[wasm_bindgen(getter)]
             pub fn key(&self) -> String {
-                format!("{}:{}", Self::KIND.class_name(), self.id)
+                format!("{}:{}", stringify!($name), self.id)
             }
         }
     };

@@ -26,6 +26,7 @@ pub mod decode;
 pub mod endpoints;
 pub mod error;
 pub mod ids;
+pub mod job;
 pub mod log;
 pub mod method;
 pub mod models;
