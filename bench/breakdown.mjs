@@ -66,7 +66,10 @@ export function functionsOf(buf) {
 export function groupOf(name) {
   if (/as horde_core::jsval::convert::(FromJs|ToJs)>|horde_core::jsval::|horde_core::decode::/.test(name)) return 'model converters (jsval, decode)';
   if (/ shim$|multivalue shim|externref shim/.test(name)) return 'exported functions and methods (argument handling inlined)';
-  const own = /horde_(wasm|core)::([a-z_]+)/.exec(name);
+  // A trait impl (`<horde_core::error::Error as horde_wasm::js_error::ErrorToJs>::to_js`) counts
+  // where the impl is written: the trait's module.
+  const as = name.startsWith('<') ? name.indexOf(' as ') : -1;
+  const own = /horde_(wasm|core)::([a-z_]+)/.exec(as >= 0 ? name.slice(as) : name) ?? /horde_(wasm|core)::([a-z_]+)/.exec(name);
   if (own) return `horde_${own[1]}::${own[2]}`;
   if (/^<?(talc|dlmalloc)|__rust_(alloc|dealloc|realloc)|__rdl_/.test(name)) return 'allocator';
   if (/^<?(js_sys|wasm_bindgen|web_sys)|__wbindgen|__externref/.test(name)) return 'wasm-bindgen, js-sys (futures, glue)';

@@ -55,6 +55,7 @@ impl RequestKind {
     ];
 
     /// The kind of a request class, by the class name its `kind` getter returns.
+    #[inline]
     pub fn from_class_name(name: &str) -> Option<RequestKind> {
         Self::ALL.into_iter().find(|k| k.class_name() == name)
     }
@@ -70,6 +71,7 @@ impl RequestKind {
 }
 
 /// Parses a job id argument, as an [`Error::InvalidArgument`] naming `argument`.
+#[inline]
 pub fn parse_job_id(argument: &str, id: &str) -> Result<JobId, Error> {
     JobId::parse(id).map_err(|e| Error::invalid(argument, e.to_string()))
 }
