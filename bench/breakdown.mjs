@@ -64,10 +64,13 @@ export function functionsOf(buf) {
 
 /** The group a function belongs to, from its (demangled) name. */
 export function groupOf(name) {
-  if (/as horde_wasm::jsval::convert::(FromJs|ToJs)>|horde_wasm::jsval::|horde_wasm::decode::/.test(name)) return 'model converters (jsval, decode)';
+  if (/as horde_core::jsval::convert::(FromJs|ToJs)>|horde_core::jsval::|horde_core::decode::/.test(name)) return 'model converters (jsval, decode)';
   if (/ shim$|multivalue shim|externref shim/.test(name)) return 'exported functions and methods (argument handling inlined)';
-  const own = /horde_wasm::([a-z_]+)/.exec(name);
-  if (own) return `horde_wasm::${own[1]}`;
+  // A trait impl (`<horde_core::error::Error as horde_wasm::js_error::ErrorToJs>::to_js`) counts
+  // where the impl is written: the trait's module.
+  const as = name.startsWith('<') ? name.indexOf(' as ') : -1;
+  const own = /horde_(wasm|core)::([a-z_]+)/.exec(as >= 0 ? name.slice(as) : name) ?? /horde_(wasm|core)::([a-z_]+)/.exec(name);
+  if (own) return `horde_${own[1]}::${own[2]}`;
   if (/^<?(talc|dlmalloc)|__rust_(alloc|dealloc|realloc)|__rdl_/.test(name)) return 'allocator';
   if (/^<?(js_sys|wasm_bindgen|web_sys)|__wbindgen|__externref/.test(name)) return 'wasm-bindgen, js-sys (futures, glue)';
   if (/^<?&?(core|alloc|std)\b|^<(char|u8|u16|u32|u64|usize|i32|i64|f64|str|&T|T) as core/.test(name)) return 'Rust core, alloc, std';

@@ -7,7 +7,7 @@
 // and converters, validation, decoding, the status module, the request classes, errors,
 // settings, pacing, retry and cadence decisions.
 //
-// It copies the crate (Cargo and npm files, src/, macros/, js/, scripts/) into a scratch
+// It copies the crate (Cargo and npm files, src/, core/, macros/, js/, scripts/) into a scratch
 // directory. There it compiles out client, download, guard, lifecycle and transport, and adds
 // floor.rs. Then it runs the project's own build (scripts/build.mjs) and measures the web build
 // the same way as `node bench/size.mjs --check`. It prints that floor beside this checkout's
@@ -42,7 +42,7 @@ export function floorLib(lib) {
  * and floor.rs: `cargo` and `node scripts/build.mjs` run there as in the checkout.
  */
 export function writeFloorCrate(dir) {
-  for (const p of ['Cargo.toml', 'Cargo.lock', 'package.json', 'package-lock.json', 'src', 'macros', 'js', 'scripts']) {
+  for (const p of ['Cargo.toml', 'Cargo.lock', 'package.json', 'package-lock.json', 'src', 'core', 'macros', 'js', 'scripts']) {
     cpSync(join(root, p), join(dir, p), { recursive: true });
   }
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));

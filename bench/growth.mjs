@@ -5,7 +5,7 @@
 // It builds four scratch copies of the crate with the project's own build (scripts/build.mjs)
 // and measures each web build as `node bench/size.mjs` does:
 //   base      the crate as it is;
-//   endpoint  plus one endpoint: a row in src/endpoints.rs and a typed HordeClient method that
+//   endpoint  plus one endpoint: a row in core/src/endpoints.rs and a typed HordeClient method that
 //             sends it and answers an existing model;
 //   model     plus, as that endpoint's answer, one more wire model of 10 fields (numbers,
 //             strings, a flag, optional ones and a list), defined once with serde and tsify
@@ -27,7 +27,7 @@ export const AIMS = { model: 150, endpoint: 250 };
 
 /** Copies what the build needs into `dir`, so that it builds there as in the checkout. */
 export function copyCrate(dir) {
-  for (const p of ['Cargo.toml', 'Cargo.lock', 'package.json', 'package-lock.json', 'src', 'macros', 'js', 'scripts']) {
+  for (const p of ['Cargo.toml', 'Cargo.lock', 'package.json', 'package-lock.json', 'src', 'core', 'macros', 'js', 'scripts']) {
     cpSync(join(root, p), join(dir, p), { recursive: true });
   }
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
@@ -123,16 +123,22 @@ export function writeVariant(dir, variant) {
     const call = /(get_image_status\([\s\S]*?)convert::<ImageGenerateStatusResponse>/;
     if (!call.test(src)) throw new Error('src/client.rs: getImageStatus no longer converts with convert::<ImageGenerateStatusResponse> (bench/growth.mjs needs updating)');
     writeFileSync(client, src.replace(call, '$1convert_serde::<ImageGenerateStatusResponse>') + SERDE_CONVERT);
+    // serde-wasm-bindgen, a dependency of horde-core only, becomes one of the root crate's.
+    const manifest = join(dir, 'Cargo.toml');
+    const wasmDeps = "[target.'cfg(target_arch = \"wasm32\")'.dependencies]\n";
+    const toml = readFileSync(manifest, 'utf8');
+    if (!toml.includes(wasmDeps)) throw new Error('Cargo.toml: no wasm32 dependencies section (bench/growth.mjs needs updating)');
+    writeFileSync(manifest, toml.replace(wasmDeps, `${wasmDeps}serde-wasm-bindgen = "0.6.5"\n`));
     return;
   }
   const answer = variant === 'model' ? 'crate::models::BenchExtra' : 'HeartbeatResponse';
   const tsName = variant === 'model' ? 'BenchExtra' : 'HeartbeatResponse';
   if (variant === 'model') {
-    appendFileSync(join(dir, 'src/models/service_info.rs'), MODEL);
-    const mod = join(dir, 'src/models/mod.rs');
+    appendFileSync(join(dir, 'core/src/models/service_info.rs'), MODEL);
+    const mod = join(dir, 'core/src/models/mod.rs');
     writeFileSync(mod, `${readFileSync(mod, 'utf8')}pub use service_info::BenchExtra;\n`);
   }
-  appendFileSync(join(dir, 'src/endpoints.rs'), ENDPOINT_ROW(answer).replace(`response_model: "${answer}"`, `response_model: "${tsName}"`));
+  appendFileSync(join(dir, 'core/src/endpoints.rs'), ENDPOINT_ROW(answer).replace(`response_model: "${answer}"`, `response_model: "${tsName}"`));
   appendFileSync(join(dir, 'src/client.rs'), METHOD(answer).replace(`Promise<${answer}>`, `Promise<${tsName}>`));
 }
 

@@ -1,6 +1,6 @@
 // The JavaScript error classes of horde-wasm. The Rust code creates them through
 // `createError`; they are re-exported from the package so callers can use `instanceof`.
-// Their TypeScript declarations are written in src/js_error.rs; ERROR_CLASSES in src/error.rs
+// Their TypeScript declarations are written in src/js_error.rs; ERROR_CLASSES in core/src/error.rs
 // lists them, and a test checks this file and those declarations against that list.
 
 /** Base class of every error horde-wasm throws or rejects with. */

@@ -2,7 +2,7 @@
 // `npm pack` and `npm publish` run this first (package.json "prepack"): the package ships
 // only `pkg/`, which is build output and not committed, so a missing or stale build is made
 // here rather than published. Fresh means every build target is there and newer than every
-// input (the crate and its derives, the JS snippets, the build script). Prints nothing when
+// input (the crates and their derives, the JS snippets, the build script). Prints nothing when
 // fresh.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -16,7 +16,7 @@ const OUTPUTS = [
   ...['web', 'node', 'bundler'].flatMap((d) => [`pkg/${d}/horde_wasm.js`, `pkg/${d}/horde_wasm_bg.wasm`, `pkg/${d}/horde_wasm.d.ts`]),
   'pkg/web/index.js', 'pkg/web/index.d.ts',
 ];
-const INPUTS = ['src', 'macros', 'js', 'Cargo.toml', 'Cargo.lock', 'scripts/build.mjs', 'scripts/lib'];
+const INPUTS = ['src', 'core', 'macros', 'js', 'Cargo.toml', 'Cargo.lock', 'scripts/build.mjs', 'scripts/lib'];
 
 /** The newest modification time under a file or folder. */
 function newest(p) {

@@ -82,7 +82,7 @@ export function buildReason(root = ROOT) {
   const wasm = join(root, 'pkg/web/horde_wasm_bg.wasm');
   if (!existsSync(entry) || !existsSync(wasm)) return 'pkg/web is missing';
   const built = Math.min(statSync(entry).mtimeMs, statSync(wasm).mtimeMs);
-  for (const src of ['src', 'macros', 'js', 'Cargo.toml']) {
+  for (const src of ['src', 'core', 'macros', 'js', 'Cargo.toml']) {
     if (newestMtime(join(root, src)) > built) return `${src} changed since the last build`;
   }
   return null;

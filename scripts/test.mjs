@@ -3,8 +3,8 @@
 //
 //   lint      cargo fmt --check, cargo clippy -D warnings (native and wasm), cargo machete
 //             (no declared dependency that nothing uses)
-//   native    cargo test: models, validation, pacing, retries… natively (no wasm), and the
-//             derives of macros/
+//   native    cargo test --workspace: models, validation, pacing, retries… (core/) natively
+//             (no wasm), the root crate's native tests, and the derives of macros/
 //   build     npm run build (pkg/)
 //   sim       the simulator's own tests (node --test sim/test), imported from the horde-sim
 //             package (sim/, an npm workspace) everywhere else
@@ -111,8 +111,8 @@ await stage('lint', async () => {
   for (const [cmd, a] of [
     ['cargo', ['fmt', '--all', '--check']],
     ['cargo', ['clippy', '--workspace', '--all-targets', '--quiet', '--', '-D', 'warnings']],
-    ['cargo', ['clippy', '--all-targets', '--quiet', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']],
-    // Every crate of the workspace (the root and macros/); target/ holds no sources of ours.
+    ['cargo', ['clippy', '--workspace', '--all-targets', '--quiet', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']],
+    // Every crate of the workspace (the root, core/ and macros/); target/ holds no sources of ours.
     ['cargo', ['machete', '--skip-target-dir']],
   ]) {
     const r = await run(cmd, a);

@@ -11,6 +11,7 @@ use crate::endpoints::{
 use crate::error::Error;
 use crate::guard::{submit_guarded, Submitted};
 use crate::ids::JobId;
+use crate::js_error::ErrorToJs;
 use crate::js_options::decode_options;
 use crate::jsval::{check_keys, FromJs, Shape, ToJs};
 use crate::lifecycle::{generate_images, GenerateOptions};
@@ -192,7 +193,7 @@ fn launch_for(
 /// An image request from JavaScript: an object with known keys only (a misspelt key would
 /// otherwise be dropped without a word), decoded with the failing field's path.
 pub(crate) fn request_arg(value: &JsValue) -> Result<ImageGenerateAsyncRequest, Error> {
-    if !value.is_object() || crate::js::is_array(value) {
+    if !value.is_object() || horde_core::js::is_array(value) {
         return Err(Error::invalid(
             "request",
             "must be an object with at least a prompt",
@@ -243,7 +244,7 @@ impl HordeClient {
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
     ) -> Result<HordeClient, JsValue> {
-        let o: ClientOptions = decode_options("options", &options)?;
+        let o: ClientOptions = decode_options("options", &options).map_err(|e| e.to_js())?;
         let settings = RawSettings {
             base_url: o.base_url,
             api_key: o.api_key,
@@ -254,7 +255,8 @@ impl HordeClient {
             max_body_bytes: o.max_body_bytes,
             allow_insecure_http: o.allow_insecure_http,
         }
-        .validate()?;
+        .validate()
+        .map_err(|e| e.to_js())?;
         Ok(HordeClient {
             service: Rc::new(Service::new(Transport::new(settings, o.fetch))),
         })
@@ -443,7 +445,7 @@ impl HordeClient {
             // answer, and a job it creates after the caller gave up is cancelled (see guard).
             let timeout_ms = call.timeout_ms;
             let stop = crate::js::Deadline::new(timeout_ms, &signal);
-            call.timeout_ms = timeout_ms.max(crate::lifecycle::SUBMIT_ATTEMPT_TIMEOUT_MS);
+            call.timeout_ms = timeout_ms.max(crate::job::SUBMIT_ATTEMPT_TIMEOUT_MS);
             let outcome = submit_guarded(service, call, &stop.signal(), 0.0).await;
             let why = stop.reason();
             stop.clear();

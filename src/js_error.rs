@@ -203,9 +203,17 @@ fn set_cause(props: &Object, cause: &crate::error::Cause) {
     }
 }
 
-impl Error {
+/// An [`Error`] as a JavaScript error object: an instance of the class `ERROR_CLASSES` names
+/// for it.
+pub trait ErrorToJs {
     /// The JavaScript error object for this error.
-    pub fn to_js(&self) -> JsValue {
+    fn to_js(&self) -> JsValue;
+    /// The JavaScript error object, with extra properties (`cause`, `partial`, `jobId`).
+    fn to_js_with(&self, extra: &[(&str, &JsValue)]) -> JsValue;
+}
+
+impl ErrorToJs for Error {
+    fn to_js(&self) -> JsValue {
         let props = Object::new();
         let s = |v: &str| JsValue::from_str(v);
         match self {
@@ -278,8 +286,7 @@ impl Error {
         create_error(self.js_class(), &self.to_string(), &props)
     }
 
-    /// The JavaScript error object, with extra properties (`cause`, `partial`, `jobId`).
-    pub fn to_js_with(&self, extra: &[(&str, &JsValue)]) -> JsValue {
+    fn to_js_with(&self, extra: &[(&str, &JsValue)]) -> JsValue {
         let err = self.to_js();
         for (k, v) in extra {
             if !v.is_undefined() {
@@ -287,11 +294,5 @@ impl Error {
             }
         }
         err
-    }
-}
-
-impl From<Error> for JsValue {
-    fn from(e: Error) -> JsValue {
-        e.to_js()
     }
 }

@@ -5,15 +5,10 @@
 use crate::decode::decode_js;
 use crate::error::Error;
 use crate::js;
-use crate::jsval::{check_keys, DeError, FromJs};
+pub use crate::jsval::Options;
+use crate::jsval::{check_keys, DeError};
+use horde_core::js::is_array;
 use wasm_bindgen::JsValue;
-
-/// An options struct: decodable, with a default, and its list of keys. `#[derive(FromJs)]`
-/// with `#[js(options)]` implements it.
-pub trait Options: FromJs + Default {
-    /// The keys it accepts.
-    const KEYS: &'static [&'static str];
-}
 
 /// Decodes an options object (undefined or null give the defaults); errors name
 /// `<argument>.<field>`, and keys the struct does not have are rejected.
@@ -21,7 +16,7 @@ pub fn decode_options<T: Options>(argument: &str, value: &JsValue) -> Result<T, 
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
-    if !value.is_object() || js::is_array(value) || value.is_function() {
+    if !value.is_object() || is_array(value) || value.is_function() {
         return Err(Error::invalid(argument, "must be an object"));
     }
     check_keys(argument, value, T::KEYS)?;

@@ -1,4 +1,6 @@
-//! horde-wasm: an AI Horde image-generation client in Rust, compiled to WebAssembly.
+//! horde-wasm: an AI Horde image-generation client in Rust, compiled to WebAssembly: the
+//! transport over `fetch`, the job lifecycle, and the JavaScript classes, over horde-core (the
+//! models, rules and endpoint table, which build natively).
 //!
 //! This file only declares modules and re-exports; see each module for its one job.
 #![deny(missing_docs)]
@@ -14,24 +16,22 @@
     )
 )]
 
-pub mod cadence;
-pub mod config;
-pub mod decode;
-pub mod endpoints;
-pub mod error;
-pub mod ids;
-mod log;
-pub mod method;
-pub mod models;
-pub mod num;
-pub mod pacing;
-pub mod query;
+// The platform-neutral modules, from horde-core, at the paths the rest of this crate and its
+// tests use (`crate::models`, `horde_wasm::models`).
+pub use horde_core::{
+    cadence, config, decode, endpoints, error, ids, job, method, models, num, pacing, query, retry,
+    validate,
+};
+// The converters: the FromJs/ToJs derives of this crate's options classes refer to
+// `crate::jsval`.
+#[cfg(target_arch = "wasm32")]
+pub use horde_core::jsval;
+#[cfg(target_arch = "wasm32")]
+use horde_core::text;
+
 pub mod requests;
-pub mod retry;
 #[cfg(target_arch = "wasm32")]
 pub mod status_helpers;
-mod text;
-pub mod validate;
 
 #[cfg(target_arch = "wasm32")]
 pub mod client;
@@ -41,14 +41,15 @@ mod diagnostics;
 mod download;
 #[cfg(target_arch = "wasm32")]
 mod guard;
+// Some of its bindings (Array.isArray, an array's length, random bytes, number text) are also
+// horde-core's (`horde_core::js`), which the converters and ids use; here they are unused.
 #[cfg(target_arch = "wasm32")]
+#[allow(dead_code)]
 mod js;
 #[cfg(target_arch = "wasm32")]
 mod js_error;
 #[cfg(target_arch = "wasm32")]
 mod js_options;
-#[cfg(target_arch = "wasm32")]
-pub mod jsval;
 #[cfg(target_arch = "wasm32")]
 mod lifecycle;
 #[cfg(target_arch = "wasm32")]

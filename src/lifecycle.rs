@@ -1,43 +1,28 @@
 //! `generateImages`: submit, check at an adaptive cadence, deliver images early, fetch the final
 //! status; and on abort or timeout, cancel the job on the server and hand back what finished.
-//! Generic over the kind of job ([`JobKind`]); image jobs are [`ImageJob`].
+//! Generic over the kind of job (horde-core's [`JobKind`]); the decisions (shortfall, transient
+//! failures, timeouts, the impossible limit, the next check) are horde-core's `job` module.
 
-use crate::cadence::{failure_delay_ms, next_check_delay_ms, MIN_DELAY_MS};
-use crate::decode::BODY_PATH;
-use crate::endpoints::{Endpoint, PathArgs, IMAGE_CANCEL, IMAGE_CHECK, IMAGE_STATUS, IMAGE_SUBMIT};
-use crate::error::{Error, JobFailure};
+use crate::cadence::failure_delay_ms;
+use crate::endpoints::{PathArgs, IMAGE_SUBMIT};
+use crate::error::Error;
 use crate::guard::{submit_guarded, Submitted};
 use crate::ids::JobId;
-use crate::js;
-use crate::jsval::{FromJs, ToJs};
-use crate::models::{
-    ImageGenerateAsyncRequest, ImageGenerateAsyncResponse, ImageGenerateCheckResponse,
-    ImageGenerateStatusResponse, ImageGeneration, JobProgress,
+use crate::job::{
+    expired_error, faulted_error, impossible_error, impossible_timeout_ms, phase,
+    throttle_delay_ms, transient, wait_timeout_ms, ImageJob, Impossible, JobKind, CANCEL_BUDGET_MS,
+    MAX_CHECK_FAILURES, STATUS_SPARE, SUBMIT_ATTEMPT_TIMEOUT_MS, SUBMIT_GRACE_MS,
 };
+use crate::js;
+use crate::js_error::ErrorToJs;
+use crate::jsval::{FromJs, ToJs};
+use crate::models::{ImageGenerateAsyncRequest, ImageGenerateAsyncResponse, JobProgress};
 use crate::service::{RequestOptions, Service};
 use horde_wasm_macros::{FromJs, ToJs};
 use js_sys::Function;
 use std::rc::Rc;
 use tsify::Tsify;
 use wasm_bindgen::JsValue;
-
-/// Default limit of a whole `generateImages` call: the Horde's request lifetime.
-pub const DEFAULT_WAIT_TIMEOUT_MS: f64 = 20.0 * 60_000.0;
-/// Default limit with `extra_slow_workers`, whose requests live up to an hour.
-pub const EXTRA_SLOW_WAIT_TIMEOUT_MS: f64 = 60.0 * 60_000.0;
-/// How long a job may stay `is_possible: false` before it is cancelled, by default.
-pub const DEFAULT_IMPOSSIBLE_TIMEOUT_MS: f64 = 60_000.0;
-/// Consecutive failed checks (each already retried by the transport) before giving up.
-pub const MAX_CHECK_FAILURES: u32 = 5;
-/// How long a submit already sent may still answer after an abort or a timeout, so that its job
-/// can be cancelled with the id known.
-pub const SUBMIT_GRACE_MS: f64 = 5_000.0;
-/// The shortest per-attempt timeout of a submit: a slow answer still brings the job's id.
-pub const SUBMIT_ATTEMPT_TIMEOUT_MS: f64 = 120_000.0;
-/// The longest a cancel (`DELETE`, with its retries) may take after an abort or a timeout.
-pub const CANCEL_BUDGET_MS: f64 = 8_000.0;
-/// Status slots per job kept free for the final status and one URL refresh.
-const STATUS_SPARE: u32 = 2;
 
 /// Options of `generateImages`. Every field is optional.
 #[derive(Tsify, FromJs, ToJs, Default)]
@@ -108,54 +93,6 @@ pub struct GenerationProgress {
     pub checks: u32,
 }
 
-/// What the lifecycle needs to know of one kind of job (images here; text and alchemy jobs
-/// have the same submit, check, status and cancel shape): which endpoints check, fetch and
-/// cancel it, how its results are listed, and when a finished job lacks some of them.
-pub trait JobKind {
-    /// The check answer: the job's progress.
-    type Check: JobProgress + FromJs + 'static;
-    /// The status answer, with the results.
-    type Status: FromJs + ToJs + 'static;
-    /// One result (an image).
-    type Result: ToJs;
-    /// The progress endpoint.
-    const CHECK: &'static Endpoint<Self::Check>;
-    /// The full status endpoint.
-    const STATUS: &'static Endpoint<Self::Status>;
-    /// The cancel endpoint; its answer is the status just before the cancel.
-    const CANCEL: &'static Endpoint<Self::Status>;
-    /// The results a status holds.
-    fn results(status: &Self::Status) -> &[Self::Result];
-    /// A result's id.
-    fn result_id(result: &Self::Result) -> &str;
-    /// Why a `done` job is not a success, if it is not (see [`shortfall`]).
-    fn shortfall(id: &JobId, status: &Self::Status, requested: u32) -> Option<String>;
-}
-
-/// An image generation job.
-pub struct ImageJob;
-
-impl JobKind for ImageJob {
-    type Check = ImageGenerateCheckResponse;
-    type Status = ImageGenerateStatusResponse;
-    type Result = ImageGeneration;
-    const CHECK: &'static Endpoint<Self::Check> = &IMAGE_CHECK;
-    const STATUS: &'static Endpoint<Self::Status> = &IMAGE_STATUS;
-    const CANCEL: &'static Endpoint<Self::Status> = &IMAGE_CANCEL;
-
-    fn results(status: &Self::Status) -> &[Self::Result] {
-        &status.generations
-    }
-
-    fn result_id(result: &Self::Result) -> &str {
-        &result.id
-    }
-
-    fn shortfall(id: &JobId, status: &Self::Status, requested: u32) -> Option<String> {
-        shortfall(id, status, requested)
-    }
-}
-
 /// How the wait ended.
 enum Stop {
     /// The caller aborted or the timeout ran out.
@@ -169,6 +106,7 @@ struct Job<K: JobKind> {
     opts: GenerateOptions,
     stop: js::Deadline,
     timeout_ms: f64,
+    impossible_ms: f64,
     requested: u32,
     started: f64,
     id: Option<JobId>,
@@ -183,26 +121,9 @@ pub async fn generate_images(
     request: ImageGenerateAsyncRequest,
     opts: GenerateOptions,
 ) -> Result<JsValue, JsValue> {
-    let default_timeout = if request.extra_slow_workers == Some(true) {
-        EXTRA_SLOW_WAIT_TIMEOUT_MS
-    } else {
-        DEFAULT_WAIT_TIMEOUT_MS
-    };
-    let timeout_ms = match opts.timeout_ms {
-        None => default_timeout,
-        Some(t) if t > 0.0 => t,
-        Some(_) => {
-            return Err(Error::invalid("options.timeoutMs", "must be a positive number").to_js())
-        }
-    };
-    if opts
-        .impossible_timeout_ms
-        .is_some_and(|t| t.is_nan() || t < 0.0)
-    {
-        return Err(
-            Error::invalid("options.impossibleTimeoutMs", "must be a positive number").to_js(),
-        );
-    }
+    let timeout_ms = wait_timeout_ms(opts.timeout_ms, request.extra_slow_workers == Some(true))
+        .map_err(|e| e.to_js())?;
+    let impossible_ms = impossible_timeout_ms(opts.impossible_timeout_ms).map_err(|e| e.to_js())?;
     let stop = js::Deadline::new(timeout_ms, &opts.signal);
     service.transport.limiter.borrow_mut().sweep(js::now());
     let mut job = Job::<ImageJob> {
@@ -210,6 +131,7 @@ pub async fn generate_images(
         opts,
         stop,
         timeout_ms,
+        impossible_ms,
         requested: request.image_count(),
         started: js::now(),
         id: None,
@@ -223,7 +145,12 @@ pub async fn generate_images(
     result
 }
 
-impl<K: JobKind> Job<K> {
+impl<K: JobKind> Job<K>
+where
+    K::Check: FromJs,
+    K::Status: FromJs + ToJs,
+    K::Result: ToJs,
+{
     async fn run(&mut self, request: ImageGenerateAsyncRequest) -> Result<JsValue, JsValue> {
         let submitted = match self.submit(request).await {
             Ok(s) => s,
@@ -287,7 +214,7 @@ impl<K: JobKind> Job<K> {
                 }
                 Submitted::Answered(Err(e)) if e.rc() == Some("TooManyPrompts") => {
                     self.progress_submitting();
-                    let delay = (5_000.0 * 2f64.powi(throttled.min(3))).min(30_000.0);
+                    let delay = throttle_delay_ms(throttled);
                     throttled += 1;
                     if !js::sleep(delay, &stop).await {
                         return Err(self.stopped_error("submitting"));
@@ -302,11 +229,7 @@ impl<K: JobKind> Job<K> {
     async fn wait(&mut self, id: &JobId) -> Result<(), Stop> {
         let args = PathArgs::job(id);
         let mut failures = 0;
-        let mut impossible_since: Option<f64> = None;
-        let impossible_limit = self
-            .opts
-            .impossible_timeout_ms
-            .unwrap_or(DEFAULT_IMPOSSIBLE_TIMEOUT_MS);
+        let mut impossible = Impossible::new(self.impossible_ms);
         loop {
             if self.stopped() {
                 return Err(Stop::Stopped);
@@ -319,7 +242,7 @@ impl<K: JobKind> Job<K> {
                 }
                 Err(Error::Aborted { .. }) => return Err(Stop::Stopped),
                 Err(e) if e.status() == Some(404) => {
-                    return Err(Stop::Failed(self.expired(id), false))
+                    return Err(Stop::Failed(expired_error(id), false))
                 }
                 Err(e) if transient(&e) && failures < MAX_CHECK_FAILURES => {
                     failures += 1;
@@ -335,35 +258,14 @@ impl<K: JobKind> Job<K> {
             if check.done() {
                 return Ok(());
             }
-            if check.is_possible() {
-                impossible_since = None;
-            } else {
-                let since = *impossible_since.get_or_insert_with(js::now);
-                if js::now() - since >= impossible_limit {
-                    let message = format!(
-                        "no online worker can serve job {id} (its models, size or options); it was cancelled after {} s",
-                        ((js::now() - since) / 1000.0).round() as u64
-                    );
-                    return Err(Stop::Failed(
-                        Error::Job {
-                            failure: JobFailure::Impossible,
-                            job_id: id.to_string(),
-                            message,
-                        },
-                        true,
-                    ));
-                }
+            if let Some(elapsed) = impossible.observe(check.is_possible(), js::now()) {
+                return Err(Stop::Failed(impossible_error(id, elapsed), true));
             }
             if check.finished() as usize > self.delivered.len() {
                 self.deliver_early(id).await;
             }
-            let mut delay = next_check_delay_ms(&check, self.checks);
-            if let Some(since) = impossible_since {
-                // The next check is the one that sees the limit pass: not later than it does
-                // (the impossible cadence is 10 s), nor sooner than the server's check cache.
-                let left = impossible_limit - (js::now() - since);
-                delay = delay.min(left.max(MIN_DELAY_MS));
-            }
+            // The next check is the one that sees the impossible limit pass, if it is running.
+            let delay = impossible.next_delay_ms(&check, self.checks, js::now());
             if !js::sleep(delay, &self.stop.signal()).await {
                 return Err(Stop::Stopped);
             }
@@ -406,7 +308,7 @@ impl<K: JobKind> Job<K> {
                 return Err(self.fail(e, partial.as_ref(), None));
             }
             Err(e) if e.status() == Some(404) => {
-                let e = self.expired(id);
+                let e = expired_error(id);
                 let partial = self.last_status.take();
                 return Err(self.fail(e, partial.as_ref(), None));
             }
@@ -417,11 +319,7 @@ impl<K: JobKind> Job<K> {
         };
         self.deliver(&status);
         if let Some(message) = K::shortfall(id, &status, self.requested) {
-            let e = Error::Job {
-                failure: JobFailure::Faulted,
-                job_id: id.to_string(),
-                message,
-            };
+            let e = faulted_error(id, message);
             return Err(self.fail(e, Some(&status), None));
         }
         Ok(status.to_js())
@@ -482,14 +380,6 @@ impl<K: JobKind> Job<K> {
         }
     }
 
-    fn expired(&self, id: &JobId) -> Error {
-        Error::Job {
-            failure: JobFailure::Expired,
-            job_id: id.to_string(),
-            message: format!("job {id} expired on the server (404) before it was done"),
-        }
-    }
-
     fn stopped(&self) -> bool {
         self.stop.reason() != 0
     }
@@ -540,16 +430,9 @@ impl<K: JobKind> Job<K> {
         let Some(f) = &self.opts.on_progress else {
             return;
         };
-        let phase = if p.done() {
-            "done"
-        } else if p.processing() > 0 {
-            "processing"
-        } else {
-            "queued"
-        };
         let progress = GenerationProgress {
             job_id: id.map(|i| i.to_string()),
-            phase: phase.to_owned(),
+            phase: phase(p).to_owned(),
             requested: self.requested,
             finished: p.finished(),
             processing: p.processing(),
@@ -585,41 +468,5 @@ impl<K: JobKind> Job<K> {
             checks: self.checks,
         };
         js::callback(f, &progress.to_js());
-    }
-}
-
-/// Why a `done` job is not a success, if it is not: it faulted, or it lacks images. The real
-/// server counts an image whose worker faulted as finished, does not redo it, and flags the job
-/// `faulted` only from a cleanup pass once 3 images faulted, so a job can end `done` and not
-/// `faulted` with fewer images than asked.
-fn shortfall(id: &JobId, status: &ImageGenerateStatusResponse, requested: u32) -> Option<String> {
-    let missing = status.missing_images(requested);
-    if !status.faulted && missing == 0 {
-        return None;
-    }
-    let got = status.generations.len();
-    Some(if status.faulted {
-        format!(
-            "job {id} faulted after repeated worker failures: {got} of {requested} images arrived, {missing} lost"
-        )
-    } else if status.restarted > 0 {
-        format!(
-            "job {id} is done with {got} of {requested} images: {missing} lost to worker faults (the Horde counted {} and does not redo a faulted image)",
-            status.restarted
-        )
-    } else {
-        format!(
-            "job {id} is done with {got} of {requested} images: {missing} never arrived (cancelled elsewhere, or lost by the Horde)"
-        )
-    })
-}
-
-/// Failures worth another check later (the transport already retried them).
-fn transient(e: &Error) -> bool {
-    match e {
-        Error::Api(a) => a.status >= 500 || (a.status == 429 && a.rc.is_none()) || a.status == 408,
-        Error::Connection { .. } | Error::Timeout { .. } => true,
-        Error::Decode { error, .. } => error.field_path == BODY_PATH,
-        _ => false,
     }
 }

@@ -1,57 +1,17 @@
-//! The seed's request types: each knows its HTTP method, endpoint, API model name and success
-//! response type (horde_sdk's `get_http_method`, `get_api_endpoint_subpath`,
-//! `get_api_model_name`, `get_default_success_response_type`), read from their rows of the
-//! endpoint table. They are JS classes too, for `HordeClient.send`.
+//! The seed's request types, as JS classes for `HordeClient.send`: each knows its HTTP method,
+//! endpoint, API model name and success response type (horde_sdk's `get_http_method`,
+//! `get_api_endpoint_subpath`, `get_api_model_name`, `get_default_success_response_type`),
+//! through horde-core's [`HordeRequest`] over its row of the endpoint table.
 
-use crate::endpoints::{Endpoint, PathArgs, IMAGE_CANCEL, IMAGE_CHECK, IMAGE_STATUS};
+use crate::endpoints::{Endpoint, IMAGE_CANCEL, IMAGE_CHECK, IMAGE_STATUS};
 use crate::error::Error;
 use crate::ids::JobId;
+#[cfg(target_arch = "wasm32")]
+use crate::js_error::ErrorToJs;
 pub use crate::method::HttpMethod;
 use crate::models::{ImageGenerateCheckResponse, ImageGenerateStatusResponse};
-use crate::pacing::Route;
+pub use horde_core::requests::{parse_job_id, HordeRequest, RequestKind};
 use wasm_bindgen::prelude::*;
-
-/// A request to the Horde: what horde_sdk's request classes declare, read from its row of the
-/// endpoint table.
-pub trait HordeRequest {
-    /// The success response model.
-    type Response: 'static;
-    /// Its row of the endpoint table.
-    const OPERATION: &'static Endpoint<Self::Response>;
-    /// The HTTP method.
-    const METHOD: HttpMethod = Self::OPERATION.method;
-    /// The endpoint below the base URL, with `{id}` for the job id (horde_sdk's
-    /// `AI_HORDE_API_ENDPOINT_SUBPATH`).
-    const ENDPOINT: &'static str = Self::OPERATION.path;
-    /// The v2 API model name of the request body, if it has one.
-    const API_MODEL_NAME: Option<&'static str> = Self::OPERATION.request_model;
-    /// The name of the success response type.
-    const RESPONSE_TYPE: &'static str = Self::OPERATION.response_model;
-    /// The rate-limited route it belongs to.
-    const ROUTE: Route = Self::OPERATION.route;
-    /// The job id it targets.
-    fn job_id(&self) -> &JobId;
-    /// The path below the base URL, with the id filled in.
-    fn path(&self) -> String {
-        Self::OPERATION.path_with(&PathArgs::job(self.job_id()))
-    }
-}
-
-/// Which request class a JS object is, for `HordeClient.send` (read from its `kind`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RequestKind {
-    /// [`ImageGenerateStatusRequest`].
-    ImageStatus,
-    /// [`DeleteImageGenerateRequest`].
-    ImageCancel,
-    /// [`ImageGenerateCheckRequest`].
-    ImageCheck,
-}
-
-/// Parses a job id argument, as an [`Error::InvalidArgument`] naming `argument`.
-pub fn parse_job_id(argument: &str, id: &str) -> Result<JobId, Error> {
-    JobId::parse(id).map_err(|e| Error::invalid(argument, e.to_string()))
-}
 
 macro_rules! job_request {
     (
@@ -96,10 +56,10 @@ macro_rules! job_request {
             pub fn new(
                 #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
             ) -> Result<$name, JsValue> {
-                let id = id
-                    .as_string()
-                    .ok_or_else(|| Error::invalid("id", "must be a string"))?;
-                Ok(Self::parse(&id)?)
+                id.as_string()
+                    .ok_or_else(|| Error::invalid("id", "must be a string"))
+                    .and_then(|id| Self::parse(&id))
+                    .map_err(|e| e.to_js())
             }
 
             /// The job id.
@@ -112,7 +72,7 @@ macro_rules! job_request {
             /// TypeScript tells the request classes apart and types `send`'s answer).
             #[wasm_bindgen(getter, unchecked_return_type = $kind_ts)]
             pub fn kind(&self) -> String {
-                stringify!($name).to_owned()
+                Self::KIND.class_name().to_owned()
             }
 
             /// The HTTP method.
@@ -156,7 +116,7 @@ macro_rules! job_request {
                 let id = js_sys::Reflect::get(other, &JsValue::from_str("id"))
                     .ok()
                     .and_then(|v| v.as_string());
-                kind.as_deref() == Some(stringify!($name))
+                kind.as_deref() == Some(Self::KIND.class_name())
                     && id.as_deref() == Some(self.id.as_str())
             }
 
@@ -189,28 +149,6 @@ job_request! {
 (horde_sdk's `ImageGenerateCheckRequest`). Rate limited to 10 per second per id.",
     ImageGenerateCheckRequest, ImageCheck, IMAGE_CHECK, ImageGenerateCheckResponse,
     "\"ImageGenerateCheckRequest\"", "\"ImageGenerateCheckResponse\""
-}
-
-impl RequestKind {
-    /// The kind of a request class, by the class name its `kind` getter returns.
-    pub fn from_class_name(name: &str) -> Option<RequestKind> {
-        [
-            ImageGenerateStatusRequest::KIND,
-            DeleteImageGenerateRequest::KIND,
-            ImageGenerateCheckRequest::KIND,
-        ]
-        .into_iter()
-        .find(|k| k.class_name() == name)
-    }
-
-    /// The request class's name.
-    pub const fn class_name(self) -> &'static str {
-        match self {
-            RequestKind::ImageStatus => "ImageGenerateStatusRequest",
-            RequestKind::ImageCancel => "DeleteImageGenerateRequest",
-            RequestKind::ImageCheck => "ImageGenerateCheckRequest",
-        }
-    }
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

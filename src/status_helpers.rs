@@ -4,6 +4,7 @@
 
 use crate::decode::decode_js;
 use crate::error::Error;
+use crate::js_error::ErrorToJs;
 use crate::jsval::{FromJs, ToJs};
 use crate::models::{merge_generations, ImageGenerateStatusResponse, ImageGeneration};
 use horde_wasm_macros::{FromJs, ToJs};

@@ -14,6 +14,7 @@ use crate::cadence::{failure_delay_ms, next_check_delay_ms};
 use crate::config::{RawSettings, Settings};
 use crate::decode::decode_js;
 use crate::error::{ApiError, Error};
+use crate::js_error::ErrorToJs;
 use crate::jsval::{check_keys, FromJs, ToJs};
 use crate::models::*;
 use crate::pacing::{limit_key, Limiter, Route};

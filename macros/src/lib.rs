@@ -33,7 +33,7 @@
 //!   `fn(JsValue) -> Result<T, DeError>` (the converters' counterpart of a serde
 //!   `deserialize_with`, which needs one).
 //! - `#[js(options)]` on the struct (with `FromJs`): also implements
-//!   `crate::js_options::Options`, an options argument whose unknown keys are rejected.
+//!   `crate::jsval::Options`, an options argument whose unknown keys are rejected.
 //!
 //! # What is generated
 //!
@@ -44,8 +44,9 @@
 //! `FromJs` generates `KEYS`, the wire names read, on every target, and the `FromJs` impl: one
 //! `crate::jsval::field` (or `field_with`) call per field, in the struct's order. `ToJs`
 //! generates one `crate::jsval::put` call per field. The impls are compiled for
-//! `target_arch = "wasm32"` only, where `crate::jsval` exists; the derives are meant for
-//! horde-wasm itself (the paths start at `crate::`).
+//! `target_arch = "wasm32"` only, where `crate::jsval` exists: horde-core defines it, and
+//! horde-wasm re-exports it at its root (the paths start at `crate::`, so a crate using the
+//! derives has the module `jsval` at its root).
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as Tokens};
@@ -320,16 +321,22 @@ fn from_js(m: &Model) -> Tokens {
     let options = m.options.then(|| {
         quote! {
             #[cfg(target_arch = "wasm32")]
-            impl crate::js_options::Options for #ident {
+            impl crate::jsval::Options for #ident {
                 const KEYS: &'static [&'static str] = <#ident>::KEYS;
             }
         }
     });
+    let count = m.fields.len();
+    // The names live in a static, so that a crate using `KEYS` refers to the defining crate's
+    // strings rather than copying them into its own code.
     quote! {
         impl #ident {
             /// The wire names of the fields.
             #[allow(dead_code)]
-            pub const KEYS: &'static [&'static str] = &[#(#keys),*];
+            pub const KEYS: &'static [&'static str] = {
+                static KEYS: [&str; #count] = [#(#keys),*];
+                &KEYS
+            };
         }
 
         #[cfg(target_arch = "wasm32")]
@@ -498,12 +505,12 @@ mod tests {
         };
         let m = model(&input, Derive::Deserialize).unwrap();
         let read = from_js(&m).to_string();
-        assert!(read.contains(r#"KEYS : & 'static [& 'static str] = & ["height" , "b"]"#));
+        assert!(read.contains(r#"static KEYS : [& str ; 2usize] = ["height" , "b"]"#));
         assert!(read.contains(r#"a : crate :: jsval :: field (& o , "height" , & mut failed)"#));
         assert!(read.contains(
             r#"b : crate :: jsval :: field_with (& o , "b" , crate :: read_b , & mut failed)"#
         ));
-        assert!(read.contains("impl crate :: js_options :: Options for S"));
+        assert!(read.contains("impl crate :: jsval :: Options for S"));
         let write = to_js(&m).to_string();
         assert!(write.contains(r#"crate :: jsval :: put (& o , "height" , & self . a) ;"#));
         assert!(write.contains(r#"crate :: jsval :: put (& o , "b" , & self . b) ;"#));

@@ -158,7 +158,7 @@ pub struct ImageGeneration {
 
 /// A generation id read from JavaScript, under the empty-id rule.
 #[cfg(target_arch = "wasm32")]
-pub(crate) fn generation_id_js(v: wasm_bindgen::JsValue) -> Result<String, crate::jsval::DeError> {
+pub fn generation_id_js(v: wasm_bindgen::JsValue) -> Result<String, crate::jsval::DeError> {
     <String as crate::jsval::FromJs>::from_js(v).map(with_id)
 }
 

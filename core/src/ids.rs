@@ -65,6 +65,7 @@ impl JobId {
     }
 
     /// The id as a string.
+    #[inline]
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -17,6 +17,13 @@ pub use convert::{check_keys, field, field_with, object, put, FromJs, Placeholde
 pub use error::DeError;
 pub use shape::{check, Field, Kind, Shape};
 
+/// An options struct: decodable, with a default, and its list of keys. `#[derive(FromJs)]`
+/// with `#[js(options)]` implements it.
+pub trait Options: FromJs + Default {
+    /// The keys it accepts.
+    const KEYS: &'static [&'static str];
+}
+
 use std::cell::RefCell;
 use wasm_bindgen::JsValue;
 

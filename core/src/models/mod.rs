@@ -30,7 +30,7 @@ pub use progress::JobProgress;
 pub use rc::RequestErrorCode;
 pub use service_info::{ActiveModel, HeartbeatResponse, ModelType, ModelsQuery, UserDetails};
 #[cfg(target_arch = "wasm32")]
-pub(crate) use status::generation_id_js;
+pub use status::generation_id_js;
 pub use status::{
     merge_generations, GenMetadataEntry, GenMetadataType, GenMetadataValue, Generation,
     GenerationState, ImageGenerateStatusResponse, ImageGeneration,

@@ -40,6 +40,7 @@ pub struct Endpoint<R> {
 
 impl<R> Endpoint<R> {
     /// The path with `{id}` filled in and `args.query` appended.
+    #[inline]
     pub fn path_with(&self, args: &PathArgs<'_>) -> String {
         let mut path = match args.id {
             Some(id) => crate::text::replace(self.path, "{id}", id.as_str()),
@@ -79,6 +80,7 @@ pub struct PathArgs<'a> {
 
 impl<'a> PathArgs<'a> {
     /// The arguments of a job's endpoint.
+    #[inline]
     pub fn job(id: &'a JobId) -> PathArgs<'a> {
         PathArgs {
             id: Some(id),
