@@ -1,15 +1,16 @@
 //! The job lifecycle's decisions, apart from the I/O that carries them out: the kinds of job
 //! ([`JobKind`], [`ImageJob`]), when a finished job is not a success (its shortfall), which
 //! failed checks are worth another check, how long the whole wait and an impossible job may
-//! last, and when to check next. horde-wasm's `lifecycle` runs the loop over them.
+//! last, and when to check next. [`crate::lifecycle`] runs the loop over them.
 
 use crate::cadence::{next_check_delay_ms, MIN_DELAY_MS};
 use crate::decode::BODY_PATH;
-use crate::endpoints::{Endpoint, IMAGE_CANCEL, IMAGE_CHECK, IMAGE_STATUS};
+use crate::endpoints::{Endpoint, IMAGE_CANCEL, IMAGE_CHECK, IMAGE_STATUS, IMAGE_SUBMIT};
 use crate::error::{Error, JobFailure};
 use crate::ids::JobId;
 use crate::models::{
-    ImageGenerateCheckResponse, ImageGenerateStatusResponse, ImageGeneration, JobProgress,
+    ImageGenerateAsyncResponse, ImageGenerateCheckResponse, ImageGenerateStatusResponse,
+    ImageGeneration, JobProgress,
 };
 
 /// Default limit of a whole `generateImages` call: the Horde's request lifetime.
@@ -34,12 +35,16 @@ pub const STATUS_SPARE: u32 = 2;
 /// have the same submit, check, status and cancel shape): which endpoints check, fetch and
 /// cancel it, how its results are listed, and when a finished job lacks some of them.
 pub trait JobKind {
+    /// The submit answer, which names the job.
+    type Submitted: 'static;
     /// The check answer: the job's progress.
     type Check: JobProgress + 'static;
     /// The status answer, with the results.
     type Status: 'static;
     /// One result (an image).
     type Result;
+    /// The submit endpoint.
+    const SUBMIT: &'static Endpoint<Self::Submitted>;
     /// The progress endpoint.
     const CHECK: &'static Endpoint<Self::Check>;
     /// The full status endpoint.
@@ -50,6 +55,8 @@ pub trait JobKind {
     fn results(status: &Self::Status) -> &[Self::Result];
     /// A result's id.
     fn result_id(result: &Self::Result) -> &str;
+    /// The job id a submit answer gives.
+    fn submitted_id(submitted: &Self::Submitted) -> &str;
     /// Why a `done` job is not a success, if it is not (see [`image_shortfall`]).
     fn shortfall(id: &JobId, status: &Self::Status, requested: u32) -> Option<String>;
 }
@@ -58,9 +65,11 @@ pub trait JobKind {
 pub struct ImageJob;
 
 impl JobKind for ImageJob {
+    type Submitted = ImageGenerateAsyncResponse;
     type Check = ImageGenerateCheckResponse;
     type Status = ImageGenerateStatusResponse;
     type Result = ImageGeneration;
+    const SUBMIT: &'static Endpoint<Self::Submitted> = &IMAGE_SUBMIT;
     const CHECK: &'static Endpoint<Self::Check> = &IMAGE_CHECK;
     const STATUS: &'static Endpoint<Self::Status> = &IMAGE_STATUS;
     const CANCEL: &'static Endpoint<Self::Status> = &IMAGE_CANCEL;
@@ -71,6 +80,10 @@ impl JobKind for ImageJob {
 
     fn result_id(result: &Self::Result) -> &str {
         &result.id
+    }
+
+    fn submitted_id(submitted: &Self::Submitted) -> &str {
+        &submitted.id
     }
 
     fn shortfall(id: &JobId, status: &Self::Status, requested: u32) -> Option<String> {

@@ -27,6 +27,7 @@ pub mod endpoints;
 pub mod error;
 pub mod ids;
 pub mod job;
+pub mod lifecycle;
 pub mod log;
 pub mod method;
 pub mod models;

@@ -6,6 +6,7 @@ mod any_json;
 mod check;
 mod error_body;
 mod generate;
+mod generation_progress;
 mod image_data;
 mod open_enum;
 mod or_default;
@@ -24,6 +25,7 @@ pub use generate::{
     PostProcessor, RequestSingleWarning, Sampler, SourceProcessing, TextualInversion, WarningCode,
     Workflow, DEFAULT_CFG_SCALE, DEFAULT_SIDE,
 };
+pub use generation_progress::GenerationProgress;
 pub use image_data::{image_form, image_len, ImageData, ImageForm};
 pub use or_default::OrDefault;
 pub use progress::JobProgress;
