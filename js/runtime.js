@@ -1,9 +1,10 @@
 // The JavaScript side of horde-wasm's Rust code, imported by the generated glue (not public).
 // It holds what needs a callback (timers, abort listeners, racing a promise against our signal),
 // what touches the caller's values inside a `try` (an injected fetch, the caller's AbortSignal,
-// callbacks, thrown values), and a few one-liners smaller here than as bindings (random bytes,
-// the clock, base64, Blob, numbers as text, well-formed strings). The request, the Response and
-// its body are handled in Rust through web-sys (src/js.rs).
+// callbacks), and a few one-liners smaller here than as bindings (the clock, base64, Blob). The
+// request, the Response and its body are handled in Rust through web-sys (src/js.rs); the value
+// checks and messages of thrown values that the converters also use are horde-core's
+// (core/js/values.js).
 //
 // Every function here is total: it never throws, whatever the caller's objects do (a signal
 // whose addEventListener throws, a fetch that throws or never settles, an error whose message
@@ -71,14 +72,6 @@ export function discard(x) {
   } catch {
     // nothing to release
   }
-}
-
-/** Fills `bytes` with random values; false if no CSPRNG exists. */
-export function fillRandom(bytes) {
-  const c = globalThis.crypto;
-  if (!c || typeof c.getRandomValues !== 'function') return false;
-  c.getRandomValues(bytes);
-  return true;
 }
 
 /** Milliseconds since the epoch. */
@@ -177,19 +170,6 @@ export function callFetch(fetchFn, url, init, signal) {
   }
 }
 
-/** The message of a thrown value, without its stack. */
-export function messageOf(e) {
-  try {
-    if (e && typeof e === 'object') {
-      const cause = e.cause && typeof e.cause === 'object' && e.cause.message ? ` (${e.cause.message})` : '';
-      return String(e.message || e.name || 'unknown error') + cause;
-    }
-    return String(e);
-  } catch {
-    return 'an error that cannot be described';
-  }
-}
-
 /** base64 → bytes, or undefined when it is not valid base64. */
 export function base64ToBytes(b64) {
   let bin;
@@ -232,18 +212,3 @@ function report(what, e) {
   }
 }
 
-/** A number as JavaScript prints it (keeps Rust's float formatting out of the module). */
-export function numberText(n) {
-  return String(n);
-}
-
-/** Text as a number (NaN if it is not one). */
-export function parseNumber(s) {
-  return Number(s);
-}
-
-/** Whether a string has no lone UTF-16 surrogate. */
-export function wellFormed(s) {
-  if (typeof s.isWellFormed === 'function') return s.isWellFormed();
-  return !/[\uD800-\uDFFF]/.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''));
-}

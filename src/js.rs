@@ -9,40 +9,11 @@ use web_sys::{
     RequestInit, Response, TextDecoder,
 };
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = console, js_name = warn)]
-    pub fn console_warn(message: &str);
-    // These run the caller's code on a Proxy (traps) or a getter, which may throw; without
-    // `catch`, a throw would unwind through the module and leave it broken.
-    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
-    fn is_array_js(value: &JsValue) -> Result<bool, JsValue>;
-    /// `Object.keys`, or what it threw.
-    #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
-    pub fn keys(value: &JsValue) -> Result<js_sys::Array, JsValue>;
-}
-
-/// `Array.isArray`; `false` where it throws (a revoked Proxy).
-pub fn is_array(value: &JsValue) -> bool {
-    is_array_js(value).unwrap_or(false)
-}
-
-/// The `length` of an array (any whole number up to 2³² − 1), or what reading it threw.
-pub fn array_length(array: &JsValue) -> Result<u32, JsValue> {
-    let n = js_sys::Reflect::get(array, &JsValue::from_str("length"))?
-        .as_f64()
-        .unwrap_or(-1.0);
-    if n.fract() == 0.0 && (0.0..=4_294_967_295.0).contains(&n) {
-        Ok(n as u32)
-    } else {
-        Err(JsValue::from_str("its length is not a whole number"))
-    }
-}
+// The message of a thrown value: horde-core's, which the converters also use.
+pub use horde_core::js::message_of;
 
 #[wasm_bindgen(module = "/js/runtime.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = fillRandom)]
-    fn fill_random_js(bytes: &mut [u8]) -> bool;
     /// Milliseconds since the epoch.
     pub fn now() -> f64;
     #[wasm_bindgen(js_name = sleep)]
@@ -77,9 +48,6 @@ extern "C" {
     fn unless_aborted(promise: &Promise, signal: &JsValue) -> Promise;
     /// Cancels the body of a Response, or the stream of a reader, that nobody will read.
     pub fn discard(body: &JsValue);
-    /// The message of a thrown value.
-    #[wasm_bindgen(js_name = messageOf)]
-    pub fn message_of(e: &JsValue) -> String;
     /// base64 → bytes (`Uint8Array`), or undefined.
     #[wasm_bindgen(js_name = base64ToBytes)]
     pub fn base64_to_bytes(b64: &JsValue) -> JsValue;
@@ -88,15 +56,6 @@ extern "C" {
     pub fn make_blob(bytes: &JsValue, mime: &str) -> JsValue;
     /// Calls a user callback, reporting (never propagating) what it throws.
     pub fn callback(f: &JsValue, arg: &JsValue);
-    /// `String(n)`: a number as JavaScript prints it.
-    #[wasm_bindgen(js_name = numberText)]
-    pub fn number_text(n: f64) -> String;
-    /// `Number(s)`: text as a number (NaN if it is not one).
-    #[wasm_bindgen(js_name = parseNumber)]
-    pub fn parse_number(s: &str) -> f64;
-    /// Whether a string has no lone UTF-16 surrogate.
-    #[wasm_bindgen(js_name = wellFormed)]
-    pub fn well_formed(s: &JsValue) -> bool;
 }
 
 // The fetch side. The global `fetch` (windows, every kind of worker, Node 18 and later), not
@@ -145,11 +104,6 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
     fn parse_json_js(text: &JsString) -> Result<JsValue, JsValue>;
-}
-
-/// Fills `bytes` from `crypto.getRandomValues`; `false` if it is not available.
-pub fn fill_random(bytes: &mut [u8]) -> bool {
-    fill_random_js(bytes)
 }
 
 /// Sleeps `ms`; `false` if `signal` aborted first.

@@ -41,10 +41,7 @@ mod diagnostics;
 mod download;
 #[cfg(target_arch = "wasm32")]
 mod guard;
-// Some of its bindings (Array.isArray, an array's length, random bytes, number text) are also
-// horde-core's (`horde_core::js`), which the converters and ids use; here they are unused.
 #[cfg(target_arch = "wasm32")]
-#[allow(dead_code)]
 mod js;
 #[cfg(target_arch = "wasm32")]
 mod js_error;
