@@ -158,16 +158,43 @@ export class Trigger {
 }
 
 /**
- * Calls an injected fetch and always returns a Promise, even when the function throws or
- * returns something that is not a Promise; it rejects as soon as `signal` (ours) aborts. What
- * it resolves with is not trusted: src/js.rs reads it through the Response prototype.
+ * Calls fetch (`fetchFn`, an injected one, or the global one when it is undefined) and always
+ * returns a Promise, even when the function throws or returns something that is not a Promise;
+ * it rejects as soon as `signal` (ours) aborts, whether or not the function honours it. What it
+ * resolves with is not trusted: src/js.rs reads it through the Response prototype.
  */
-export function callFetch(fetchFn, url, init, signal) {
+export function callFetch(fetchFn, url, init, signal, limit) {
   try {
-    return unlessAborted(Promise.resolve(fetchFn(url, init)), signal, discard);
+    let p;
+    if (fetchFn !== undefined) p = fetchFn(url, init);
+    else if (typeof globalThis.fetch === 'function') p = globalThis.fetch(url, init);
+    else return Promise.reject(new TypeError('no fetch function is available (Node 18 or later, or options.fetch)'));
+    return unlessAborted(Promise.resolve(p).then((r) => adopt(r, limit)), signal, discard);
   } catch (e) {
     return Promise.reject(e);
   }
+}
+
+const NULL_BODY = [204, 205, 304];
+
+/**
+ * `r` when it is the platform's Response (or a subclass of it); a Response of another fetch
+ * library (node-fetch, undici's npm package, a polyfill) rebuilt as the platform's from its
+ * status, headers and `arrayBuffer()`, its body left out when its declared length is over
+ * `limit` (src/js.rs then refuses it by that length). Anything else rejects.
+ */
+async function adopt(r, limit) {
+  if (r instanceof Response) return r;
+  const status = r.status;
+  if (!Number.isInteger(status) || status < 200 || status > 599) {
+    throw new TypeError('fetch returned something that is not a Response');
+  }
+  const headers = new Headers();
+  const h = r.headers;
+  if (h && typeof h.forEach === 'function') h.forEach((value, name) => headers.append(String(name), String(value)));
+  const declared = Number(headers.get('content-length'));
+  const body = NULL_BODY.includes(status) || declared > limit ? null : await r.arrayBuffer();
+  return new Response(body, { status, headers });
 }
 
 /** base64 → bytes, or undefined when it is not valid base64. */

@@ -43,7 +43,13 @@ extern "C" {
     fn abort(this: &Trigger);
 
     #[wasm_bindgen(js_name = callFetch)]
-    fn call_fetch_js(fetch: &Function, url: &str, init: &RequestInit, signal: &JsValue) -> Promise;
+    fn call_fetch_js(
+        fetch: Option<Function>,
+        url: &str,
+        init: &RequestInit,
+        signal: &JsValue,
+        limit: f64,
+    ) -> Promise;
     #[wasm_bindgen(js_name = unlessAborted)]
     fn unless_aborted(promise: &Promise, signal: &JsValue) -> Promise;
     /// Cancels the body of a Response, or the stream of a reader, that nobody will read.
@@ -58,8 +64,9 @@ extern "C" {
     pub fn callback(f: &JsValue, arg: &JsValue);
 }
 
-// The fetch side. The global `fetch` (windows, every kind of worker, Node 18 and later), not
-// `window.fetch`. A Response may come from an injected fetch, so it is the caller's object:
+// The fetch side: `callFetch` (js/runtime.js) calls the global `fetch` (windows, every kind of
+// worker, Node 18 and later; not `window.fetch`) or the injected one. A Response may come from
+// an injected or a replaced fetch, so it is the caller's object:
 // it is read through the prototypes' own getters and methods (`final`), which read internal
 // slots. Anything that is not a real Response, Headers, ReadableStream or typed array (a
 // look-alike, a Proxy) makes them throw, an own property shadowing a getter is never run, and
@@ -67,9 +74,6 @@ extern "C" {
 // types.
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_name = fetch, catch)]
-    fn global_fetch(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
-
     type ResponseSlots;
     #[wasm_bindgen(method, final, getter, catch, js_class = "Response")]
     fn status(this: &ResponseSlots) -> Result<u16, JsValue>;
@@ -160,23 +164,18 @@ impl Deadline {
 }
 
 /// Calls fetch (the injected function, or the global one) with `init`, whose signal is
-/// `deadline`'s. An injected fetch's answer is given up on when that signal aborts, even if the
-/// function ignores it. The answer is not checked: read it with [`status`], [`header`] and
-/// [`read_body`], which do.
+/// `deadline`'s. The answer is given up on when that signal aborts, even if the function ignores
+/// it. A Response of another fetch library is rebuilt as the platform's (`js/runtime.js`), its
+/// body left out when its declared length is over `limit`. The answer is not checked: read it
+/// with [`status`], [`header`] and [`read_body`], which do.
 pub async fn fetch(
     injected: Option<&Function>,
     url: &str,
     init: &RequestInit,
     deadline: &Deadline,
+    limit: f64,
 ) -> Result<Response, JsValue> {
-    let promise = match injected {
-        Some(f) => call_fetch_js(f, url, init, &deadline.signal()),
-        None => global_fetch(url, init).map_err(|_| {
-            JsValue::from(js_sys::TypeError::new(
-                "no fetch function is available (Node 18 or later, or options.fetch)",
-            ))
-        })?,
-    };
+    let promise = call_fetch_js(injected.cloned(), url, init, &deadline.signal(), limit);
     JsFuture::from(promise)
         .await
         .map(JsCast::unchecked_into::<Response>)

@@ -285,11 +285,11 @@ impl Transport {
             redirect,
             call.keepalive,
         );
-        let response = js::fetch(self.fetch.as_ref(), &call.url, &init, deadline)
+        let limit = self.settings.max_body_bytes;
+        let response = js::fetch(self.fetch.as_ref(), &call.url, &init, deadline, limit)
             .await
             .map_err(Failure::platform)?;
         let status = self.head(call, &response)?;
-        let limit = self.settings.max_body_bytes;
         let bytes = js::read_body(&response, limit, &deadline.signal())
             .await
             .map_err(|e| match e {

@@ -501,7 +501,7 @@ test('a signal, a Response or an error that throws from its getters never stalls
   assert.equal((await c.heartbeat()).message, 'OK');
 });
 
-test('a Response is read through its prototype: shadowing getters are never run, look-alikes and bad chunks are connection errors', async () => {
+test('a Response is read through its prototype: shadowing getters are never run, fake Responses and bad chunks are connection errors', async () => {
   const json = '{"message":"OK","version":"4"}';
   const boom = () => { throw new Error('getter boom'); };
   const streamOf = (...chunks) => new ReadableStream({ start(c) { for (const x of chunks) c.enqueue(x); c.close(); } });
@@ -577,6 +577,53 @@ test('timeoutMs holds even against a fetch that ignores its signal, or a body th
   assert.equal(c.error?.name, 'HordeTimeoutError', describe(c));
   const d = await settle(never.downloadImage(image, { timeoutMs: 300 }));
   assert.equal(d.error?.name, 'HordeTimeoutError', describe(d));
+  // The same for a replaced global fetch (a polyfill or a wrapper that drops the signal).
+  const global = globalThis.fetch;
+  let late;
+  globalThis.fetch = () => new Promise((resolve) => { late = resolve; });
+  try {
+    const plain = new HordeClient({ baseUrl: 'http://127.0.0.1:9/api', pacing: false, maxRetries: 0 });
+    const e = await settle(plain.heartbeat({ timeoutMs: 300 }));
+    assert.equal(e.error?.name, 'HordeTimeoutError', describe(e));
+    // A Response that arrives after the timeout is released, not left open.
+    let cancelled = false;
+    late(new Response(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('{}')); }, cancel() { cancelled = true; } })));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(cancelled, true);
+  } finally {
+    globalThis.fetch = global;
+  }
+});
+
+test('a Response of another fetch library (status, headers, arrayBuffer) is read as the platform\'s', async () => {
+  const json = '{"message":"OK","version":"4"}';
+  let reads = 0;
+  // node-fetch's and undici's npm Responses: a status, Headers with forEach, arrayBuffer().
+  const lookAlike = (text, headers = {}) => ({
+    status: 200,
+    headers: new Map(Object.entries({ 'content-type': 'application/json', ...headers })),
+    arrayBuffer: async () => { reads += 1; return new TextEncoder().encode(text).buffer; },
+  });
+  const c = new HordeClient({ baseUrl: 'http://127.0.0.1:9/api', fetch: async () => lookAlike(json), pacing: false, maxRetries: 0 });
+  assert.equal((await c.heartbeat()).message, 'OK');
+  assert.equal(reads, 1);
+  // Its declared length over maxBodyBytes: refused by that length, the body never read.
+  const big = new HordeClient({
+    baseUrl: 'http://127.0.0.1:9/api', fetch: async () => lookAlike(json, { 'content-length': '999999' }), pacing: false, maxRetries: 0, maxBodyBytes: 1000,
+  });
+  const out = await settle(big.heartbeat());
+  assert.equal(out.error?.name, 'HordeDecodeError', describe(out));
+  assert.match(out.error.message, /maxBodyBytes/);
+  assert.equal(reads, 1);
+  // Its body over maxBodyBytes without a declared length: refused after the read.
+  const long = new HordeClient({ baseUrl: 'http://127.0.0.1:9/api', fetch: async () => lookAlike(json), pacing: false, maxRetries: 0, maxBodyBytes: 10 });
+  assert.equal((await settle(long.heartbeat())).error?.name, 'HordeDecodeError');
+  // A status that is not a number, or a getter that throws, is a connection error.
+  for (const bad of [{ ...lookAlike(json), status: '200' }, { get status() { throw new Error('boom'); } }, { status: 200, headers: null, arrayBuffer: () => { throw new Error('boom'); } }]) {
+    const d = new HordeClient({ baseUrl: 'http://127.0.0.1:9/api', fetch: async () => bad, pacing: false, maxRetries: 0 });
+    const r = await settle(d.heartbeat());
+    assert.equal(r.error?.name, 'HordeConnectionError', describe(r));
+  }
 });
 
 test('a callback whose error cannot even be printed neither stalls the job nor escapes', async () => {
