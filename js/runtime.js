@@ -197,6 +197,16 @@ async function adopt(r, limit) {
   return new Response(body, { status, headers });
 }
 
+/** Whether fetch can parse `s` as a URL (so that its error cannot quote it). */
+export function parsesAsUrl(s) {
+  try {
+    new URL(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** base64 → bytes, or undefined when it is not valid base64. */
 export function base64ToBytes(b64) {
   let bin;

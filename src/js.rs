@@ -54,6 +54,9 @@ extern "C" {
     fn unless_aborted(promise: &Promise, signal: &JsValue) -> Promise;
     /// Cancels the body of a Response, or the stream of a reader, that nobody will read.
     pub fn discard(body: &JsValue);
+    /// Whether `new URL(s)` parses it (fetch's own parser).
+    #[wasm_bindgen(js_name = parsesAsUrl)]
+    pub fn parses_as_url(s: &str) -> bool;
     /// base64 → bytes (`Uint8Array`), or undefined.
     #[wasm_bindgen(js_name = base64ToBytes)]
     pub fn base64_to_bytes(b64: &JsValue) -> JsValue;

@@ -146,14 +146,17 @@ impl Service {
         })
     }
 
-    /// The call of [`IMAGE_DOWNLOAD`] for an image URL, which must be `http(s)`. Its errors name
-    /// the URL without its query (a presigned URL's signature).
+    /// The call of [`IMAGE_DOWNLOAD`] for an image URL, which must be an `http(s)` URL that
+    /// fetch can parse (its parse error would quote the whole URL). Its errors name the URL
+    /// without its query (a presigned URL's signature).
     pub fn image_call(&self, url: &str, opts: &RequestOptions) -> Result<Call, Error> {
         let not_http = || Error::invalid("generation.img", "is not an http(s) URL");
         if url.chars().any(char::is_control) {
             return Err(not_http());
         }
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
+        if !(url.starts_with("https://") || url.starts_with("http://"))
+            || !crate::js::parses_as_url(url)
+        {
             return Err(not_http());
         }
         let mut call = self.prepare_untyped(

@@ -400,6 +400,14 @@ test('downloadImage with hostile generation objects: typed errors, nothing fetch
     assert.ok(out.error instanceof HordeImageUnavailableError || out.error instanceof HordeInvalidArgumentError, describe(out));
   }
   assert.ok(fetchFn.calls.every((x) => /^https?:\/\//.test(x.url)), JSON.stringify(fetchFn.calls.map((x) => x.url)));
+  // A URL fetch cannot parse is refused before fetch, whose error would quote it, query included.
+  const calls = fetchFn.calls.length;
+  for (const img of ['https://a b/x.webp?X-Amz-Signature=s3cr3t', 'https://[x/x.webp?X-Amz-Signature=s3cr3t']) {
+    const out = await settle(c.downloadImage(gen(img)));
+    assert.equal(out.error?.name, 'HordeInvalidArgumentError', describe(out));
+    assert.doesNotMatch(`${out.error.message} ${out.error.cause?.message ?? ''}`, /s3cr3t/);
+  }
+  assert.equal(fetchFn.calls.length, calls);
 });
 
 // ----- the second audit: inputs that trapped the module or stalled its async side -----
