@@ -458,7 +458,7 @@ impl HordeClient {
                 }),
                 Submitted::Stopped(_) => {
                     let during = format!("{} {}", IMAGE_SUBMIT.method.as_str(), IMAGE_SUBMIT.path);
-                    Err(crate::js::aborted(during, &signal))
+                    Err(crate::js::aborted_error(during, &signal))
                 }
             }
         })

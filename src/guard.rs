@@ -22,14 +22,8 @@ use std::task::{Context, Poll, Waker};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
-/// How a guarded submit ended.
-pub enum Submitted {
-    /// The server answered (a job, or an error) before the stop.
-    Answered(Result<ImageGenerateAsyncResponse, Error>),
-    /// The stop came first. `Some` if the answer still arrived within the grace period (the
-    /// caller should cancel that job); `None` if it did not (the task cancels it later, if any).
-    Stopped(Option<ImageGenerateAsyncResponse>),
-}
+/// What a guarded submit gives: horde-core's lifecycle type, for an image request.
+pub type Submitted = horde_core::lifecycle::Submitted<ImageGenerateAsyncResponse>;
 
 #[derive(Default)]
 struct Slot {

@@ -305,7 +305,7 @@ pub fn parse_json(text: &JsString) -> Option<JsValue> {
 }
 
 /// The error of a call stopped by `signal` during `during`, with the signal's reason as its cause.
-pub fn aborted(during: impl Into<String>, signal: &JsValue) -> crate::error::Error {
+pub fn aborted_error(during: impl Into<String>, signal: &JsValue) -> crate::error::Error {
     crate::error::Error::Aborted {
         during: during.into(),
         cause: abort_reason(signal),

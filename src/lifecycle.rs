@@ -5,7 +5,7 @@
 
 use crate::endpoints::PathArgs;
 use crate::error::Error;
-use crate::guard::{self, submit_guarded};
+use crate::guard::submit_guarded;
 use crate::ids::JobId;
 use crate::job::{
     impossible_timeout_ms, wait_timeout_ms, ImageJob, JobKind, CANCEL_BUDGET_MS,
@@ -17,7 +17,7 @@ use crate::jsval::{FromJs, ToJs};
 use crate::models::{GenerationProgress, ImageGenerateAsyncRequest, ImageGenerateAsyncResponse};
 use crate::service::{RequestOptions, Service};
 use crate::transport::Call;
-use horde_core::lifecycle::{run, Failure, Host, Submitted};
+use horde_core::lifecycle::{run, Failure, JobHost, Submitted};
 use horde_wasm_macros::{FromJs, ToJs};
 use js_sys::Function;
 use std::rc::Rc;
@@ -146,7 +146,7 @@ impl WasmHost {
     }
 }
 
-impl<K> Host<K> for WasmHost
+impl<K> JobHost<K> for WasmHost
 where
     K: JobKind<Submitted = ImageGenerateAsyncResponse>,
     K::Check: FromJs,
@@ -158,17 +158,13 @@ where
     /// cancels it.
     async fn submit(&mut self) -> Submitted<ImageGenerateAsyncResponse> {
         let stop = self.stop.signal();
-        match submit_guarded(
+        submit_guarded(
             self.service.clone(),
             self.submit.clone(),
             &stop,
             SUBMIT_GRACE_MS,
         )
         .await
-        {
-            guard::Submitted::Answered(r) => Submitted::Answered(r),
-            guard::Submitted::Stopped(r) => Submitted::Stopped(r),
-        }
     }
 
     async fn check(&mut self, id: &JobId) -> Result<K::Check, Error> {
@@ -236,7 +232,7 @@ where
                 timeout_ms: self.timeout_ms,
             }
         } else {
-            js::aborted(during.to_owned(), &self.opts.signal)
+            js::aborted_error(during.to_owned(), &self.opts.signal)
         }
     }
 

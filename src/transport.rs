@@ -137,7 +137,7 @@ impl Transport {
                     .block_until(&call.limit_key(), js::now() + delay);
             }
             if !js::sleep(delay, &call.signal).await {
-                return Err(js::aborted(call.describe(), &call.signal));
+                return Err(js::aborted_error(call.describe(), &call.signal));
             }
             attempt += 1;
             self.count(call, &self.counters.retries);
@@ -155,7 +155,7 @@ impl Transport {
     /// wait is aborted).
     pub async fn pace(&self, call: &Call) -> Result<(), Error> {
         if aborted(&call.signal) {
-            return Err(js::aborted(call.describe(), &call.signal));
+            return Err(js::aborted_error(call.describe(), &call.signal));
         }
         if !self.settings.pacing || call.route.rules().is_empty() {
             return Ok(());
@@ -176,7 +176,7 @@ impl Transport {
         }
         if at > now && !js::sleep(at - now, &call.signal).await {
             self.limiter.borrow_mut().release(&key, at);
-            return Err(js::aborted(call.describe(), &call.signal));
+            return Err(js::aborted_error(call.describe(), &call.signal));
         }
         self.limiter.borrow_mut().confirm(&key, at, js::now());
         Ok(())
@@ -246,7 +246,7 @@ impl Transport {
                 timeout_ms,
             },
             (Failure::Platform(..), 2) | (Failure::Read(..), 2) => {
-                js::aborted(call.describe(), &call.signal)
+                js::aborted_error(call.describe(), &call.signal)
             }
             (Failure::Platform(msg, cause), _) => Error::Connection {
                 method,

@@ -1,4 +1,4 @@
-//! The job lifecycle over a [`Host`]: submit (waiting out `TooManyPrompts`), check at the
+//! The job lifecycle over a [`JobHost`]: submit (waiting out `TooManyPrompts`), check at the
 //! cadence's pace until `done`, deliver results early when the status limit has room, fetch the
 //! final status and apply the kind's shortfall rule; on a stop, or a failure that leaves the job
 //! running, cancel it and hand back what finished. The host does the I/O, the waiting and the
@@ -20,7 +20,7 @@ pub enum Submitted<R> {
     /// The server answered (a job, or an error) before the stop.
     Answered(Result<R, Error>),
     /// The stop came first. `Some` if the answer still arrived in time for the job to be
-    /// cancelled here.
+    /// cancelled here; `None` if it did not (whoever sent the submit cancels it later, if any).
     Stopped(Option<R>),
 }
 
@@ -28,7 +28,7 @@ pub enum Submitted<R> {
 /// ends, and where progress and results go.
 // The futures are awaited in place, on one thread: they need not be `Send`.
 #[allow(async_fn_in_trait)]
-pub trait Host<K: JobKind> {
+pub trait JobHost<K: JobKind> {
     /// Submits the job once. A submit already sent is never abandoned unseen: if the stop comes
     /// first, the host still cancels a job that its answer brings later.
     async fn submit(&mut self) -> Submitted<K::Submitted>;
@@ -87,7 +87,7 @@ enum Stop {
 
 /// Runs one job of `requested` results to its end: its final status, or how it failed. An
 /// impossible job is given up after `impossible_ms` (see [`crate::job::impossible_timeout_ms`]).
-pub async fn run<K: JobKind, H: Host<K>>(
+pub async fn run<K: JobKind, H: JobHost<K>>(
     host: &mut H,
     requested: u32,
     impossible_ms: f64,
@@ -106,7 +106,7 @@ pub async fn run<K: JobKind, H: Host<K>>(
     job.run().await
 }
 
-struct Job<'h, K: JobKind, H: Host<K>> {
+struct Job<'h, K: JobKind, H: JobHost<K>> {
     host: &'h mut H,
     requested: u32,
     impossible_ms: f64,
@@ -117,7 +117,7 @@ struct Job<'h, K: JobKind, H: Host<K>> {
     last_status: Option<K::Status>,
 }
 
-impl<K: JobKind, H: Host<K>> Job<'_, K, H> {
+impl<K: JobKind, H: JobHost<K>> Job<'_, K, H> {
     async fn run(&mut self) -> Result<K::Status, Failure<K::Status>> {
         let submitted = match self.submit().await {
             Ok(s) => s,
@@ -437,7 +437,7 @@ mod tests {
         results: Vec<String>,
     }
 
-    impl Host<ImageJob> for Fake {
+    impl JobHost<ImageJob> for Fake {
         async fn submit(&mut self) -> Submitted<ImageGenerateAsyncResponse> {
             self.log.push("submit".into());
             self.submits.pop_front().unwrap()

@@ -1,10 +1,10 @@
 //! The progress of a job as the lifecycle reports it (`onProgress`).
 
-use horde_wasm_macros::{FromJs, ToJs};
+use horde_wasm_macros::ToJs;
 use tsify::Tsify;
 
 /// The progress of a `generateImages` call, passed to `onProgress`.
-#[derive(Tsify, FromJs, ToJs, Clone, Debug, PartialEq)]
+#[derive(Tsify, ToJs, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct GenerationProgress {
     /// The request id; absent while the request is not accepted yet.
