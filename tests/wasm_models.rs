@@ -389,6 +389,19 @@ extern "C" {
     fn variants(json: &str) -> Vec<String>;
 }
 
+#[wasm_bindgen(inline_js = "export function value(src) { return new Function('return ' + src)(); }")]
+extern "C" {
+    /// A JavaScript value written as JavaScript (so it can hold `undefined`, which JSON cannot).
+    fn value(src: &str) -> JsValue;
+}
+
+/// `src` read through `T`'s shape and through its struct gives the same outcome.
+fn same_value<T: FromJs + ToJs + Shape>(src: &str) {
+    let by_shape = outcome(check(value(src), T::KIND));
+    let by_struct = outcome(T::from_js(value(src)).map(|t| t.to_js()));
+    assert_eq!(by_shape, by_struct, "the shape and the struct disagree on {src}");
+}
+
 /// What one way of reading gives: the clean object's JSON, or the error's path and message.
 fn outcome(r: Result<JsValue, horde_wasm::jsval::DeError>) -> Result<String, (String, String)> {
     r.map(|v| text(&v))
@@ -430,6 +443,12 @@ fn shapes_read_as_the_structs_do() {
     );
     // Bad values of each kind, at the top and inside, were compared.
     assert!(n > 500, "{n} variants");
+    // `undefined` where JSON cannot put it: a present key, an array item, the whole value.
+    same_value::<ImageGenerateAsyncResponse>(r#"({ id: "x", kudos: 1, warnings: undefined })"#);
+    same_value::<ImageGenerateAsyncResponse>(r#"({ id: "x", kudos: 1, warnings: [undefined] })"#);
+    same_value::<ImageGenerateAsyncResponse>(r#"({ id: "x", kudos: 1, message: undefined })"#);
+    same_value::<Vec<ActiveModel>>("[undefined]");
+    same_value::<UserDetails>("undefined");
 }
 
 /// The names of a shape's fields, in order.

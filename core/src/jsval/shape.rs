@@ -29,7 +29,7 @@ pub enum Kind {
     U32,
     /// An `Option`: `undefined` and `null` are absent (the key is left out).
     Opt(&'static Kind),
-    /// An `OrDefault`: `undefined` and `null` are the inner kind's default.
+    /// An `OrDefault`: `null` and a missing field are the inner kind's default.
     OrDefault(&'static Kind),
     /// An array of the kind.
     Array(&'static Kind),
@@ -101,7 +101,8 @@ pub fn check(v: JsValue, kind: &'static Kind) -> Result<JsValue, DeError> {
             }
         }
         Kind::OrDefault(inner) => {
-            if v.is_null() || v.is_undefined() {
+            // `undefined` is a missing field's (see `missing`); elsewhere it is a type error.
+            if v.is_null() {
                 Ok(default(inner))
             } else {
                 check(v, inner)
