@@ -2,7 +2,7 @@
 // (~/.cache/horde-wasm/<name>-<hash of the packages>), made once per set of packages.
 import { spawnSync } from 'node:child_process';
 import { capture } from './sh.mjs';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -58,16 +58,18 @@ const alive = (pid) => {
 
 /**
  * Runs `fn` holding the lock `<path>.lock` (a folder holding its owner's pid), waiting while
- * another live process holds it. A lock whose owner is gone, or older than 30 minutes, is taken over.
+ * another live process holds it. A lock whose owner is gone (or that never got its pid, a
+ * minute on) is taken over: renamed away first, so that of two waiters only one takes it.
  */
 export function withLock(path, fn) {
   const lock = `${path}.lock`;
+  const pidFile = join(lock, 'pid');
   mkdirSync(join(lock, '..'), { recursive: true });
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (;;) {
     try {
       mkdirSync(lock);
-      writeFileSync(join(lock, 'pid'), String(process.pid));
+      writeFileSync(pidFile, String(process.pid));
       break;
     } catch (e) {
       if (e.code !== 'EEXIST') throw e;
@@ -75,7 +77,7 @@ export function withLock(path, fn) {
     let owner = 0;
     let age = 0;
     try {
-      owner = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+      owner = Number(readFileSync(pidFile, 'utf8'));
     } catch {
       // not written yet
     }
@@ -84,8 +86,29 @@ export function withLock(path, fn) {
     } catch {
       continue;
     }
-    if ((owner && !alive(owner)) || age > 30 * 60_000) {
-      rmSync(lock, { recursive: true, force: true });
+    if (owner ? !alive(owner) : age > 60_000) {
+      const stale = `${lock}.stale-${process.pid}-${Date.now()}`;
+      try {
+        renameSync(lock, stale);
+      } catch {
+        continue; // another waiter took it over first
+      }
+      let moved = 0;
+      try {
+        moved = Number(readFileSync(join(stale, 'pid'), 'utf8'));
+      } catch {
+        // it had no pid
+      }
+      // Another waiter's fresh lock, renamed between our read and the rename: put it back.
+      if (moved !== owner) {
+        try {
+          renameSync(stale, lock);
+          continue;
+        } catch {
+          // a third process holds the lock now; theirs stands
+        }
+      }
+      rmSync(stale, { recursive: true, force: true });
       continue;
     }
     Atomics.wait(pause, 0, 0, 250);
@@ -93,7 +116,13 @@ export function withLock(path, fn) {
   try {
     return fn();
   } finally {
-    rmSync(lock, { recursive: true, force: true });
+    let mine = false;
+    try {
+      mine = readFileSync(pidFile, 'utf8') === String(process.pid);
+    } catch {
+      // taken over and removed
+    }
+    if (mine) rmSync(lock, { recursive: true, force: true });
   }
 }
 
