@@ -1,6 +1,7 @@
 //! `downloadImage`: the bytes of a generation, from a URL (through the transport, as
-//! `IMAGE_DOWNLOAD`) or from base64, with no API key sent to the image host, one refresh of an expired URL through a status call, and clear errors for
-//! `"N/A"` and for answers that are not images.
+//! `IMAGE_DOWNLOAD`) or from base64, with no API key sent to the image host, one refresh of an
+//! expired URL through a status call, and clear errors for `"N/A"` and for answers that are not
+//! images.
 
 use crate::endpoints::{PathArgs, IMAGE_STATUS};
 use crate::error::Error;
@@ -183,6 +184,18 @@ enum Fetched {
     Error(Error),
 }
 
+impl DownloadOptions {
+    /// The options of one call of a download: its signal and timeout.
+    fn request(&self) -> RequestOptions {
+        RequestOptions {
+            signal: self.signal.clone(),
+            timeout_ms: self.timeout_ms,
+            max_retries: None,
+            keepalive: None,
+        }
+    }
+}
+
 /// GETs an image URL through the transport ([`crate::endpoints::IMAGE_DOWNLOAD`]: no custom
 /// header, the client's retries and body limit, `opts`' timeout and signal): its bytes, the
 /// status of an error answer, or the error.
@@ -191,13 +204,9 @@ async fn fetch_image(
     url: &str,
     opts: &DownloadOptions,
 ) -> Result<Uint8Array, Fetched> {
-    let ro = RequestOptions {
-        signal: opts.signal.clone(),
-        timeout_ms: opts.timeout_ms,
-        max_retries: None,
-        keepalive: None,
-    };
-    let call = service.image_call(url, &ro).map_err(Fetched::Error)?;
+    let call = service
+        .image_call(url, &opts.request())
+        .map_err(Fetched::Error)?;
     match service.transport.send(&call).await {
         Ok(bytes) => Ok(bytes.unchecked_into()),
         Err(Error::Api(a)) => Err(Fetched::Status(a.status)),
@@ -212,14 +221,8 @@ async fn refresh_url(
     generation_id: &str,
     opts: &DownloadOptions,
 ) -> Result<Option<String>, Error> {
-    let ro = RequestOptions {
-        signal: opts.signal.clone(),
-        timeout_ms: opts.timeout_ms,
-        max_retries: None,
-        keepalive: None,
-    };
     let status: ImageGenerateStatusResponse = service
-        .call(&IMAGE_STATUS, &PathArgs::job(job), None, &ro)
+        .call(&IMAGE_STATUS, &PathArgs::job(job), None, &opts.request())
         .await?;
     Ok(status
         .generations

@@ -389,7 +389,9 @@ extern "C" {
     fn variants(json: &str) -> Vec<String>;
 }
 
-#[wasm_bindgen(inline_js = "export function value(src) { return new Function('return ' + src)(); }")]
+#[wasm_bindgen(
+    inline_js = "export function value(src) { return new Function('return ' + src)(); }"
+)]
 extern "C" {
     /// A JavaScript value written as JavaScript (so it can hold `undefined`, which JSON cannot).
     fn value(src: &str) -> JsValue;
@@ -399,7 +401,10 @@ extern "C" {
 fn same_value<T: FromJs + ToJs + Shape>(src: &str) {
     let by_shape = outcome(check(value(src), T::KIND));
     let by_struct = outcome(T::from_js(value(src)).map(|t| t.to_js()));
-    assert_eq!(by_shape, by_struct, "the shape and the struct disagree on {src}");
+    assert_eq!(
+        by_shape, by_struct,
+        "the shape and the struct disagree on {src}"
+    );
 }
 
 /// What one way of reading gives: the clean object's JSON, or the error's path and message.

@@ -1,4 +1,5 @@
-// The JavaScript side of horde-core's converters (src/js.rs): value checks and number text.
+// The JavaScript side of horde-core's converters and ids (core/src/js.rs): random bytes, value
+// checks, number text and the messages of thrown values.
 // Each function here catches what a hostile value throws, so that nothing unwinds through
 // the module.
 

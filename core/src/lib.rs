@@ -1,8 +1,9 @@
 //! horde-core: the platform-neutral core of the AI Horde client. The wire models, request
 //! validation, rate-limit pacing, retries, the check cadence, client settings, the endpoint
-//! table and the one error type: no I/O, so all of it builds and is tested natively. The
-//! WebAssembly crate (horde-wasm) adds the transport, the job lifecycle and the JavaScript
-//! classes on top; a native client would add its own transport.
+//! table, the one error type and the job lifecycle over a [`lifecycle::JobHost`]: no I/O, so
+//! all of it builds and is tested natively. The WebAssembly crate (horde-wasm) adds the
+//! transport, the host of the lifecycle and the JavaScript classes on top; a native client
+//! would add its own transport and host.
 //!
 //! In WebAssembly the models also convert to and from JavaScript values ([`jsval`], derived by
 //! horde-wasm-macros); those converters and the few JavaScript calls they need ([`js`]) exist on
