@@ -578,8 +578,8 @@ impl HordeClient {
         let call = decode_options("query", &query).and_then(|query: ModelsQuery| {
             let opts: RequestOptions = decode_options("options", &options)?;
             let args = PathArgs {
-                id: None,
                 query: models_query_string(&query),
+                ..PathArgs::default()
             };
             self.service.prepare(&MODELS, &args, None, &opts)
         });

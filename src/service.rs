@@ -159,18 +159,7 @@ impl Service {
         {
             return Err(not_http());
         }
-        let mut call = self.prepare_untyped(
-            Operation {
-                method: IMAGE_DOWNLOAD.method,
-                path: url.to_owned(),
-                host: IMAGE_DOWNLOAD.host,
-                route: IMAGE_DOWNLOAD.route,
-                with_key: IMAGE_DOWNLOAD.with_key,
-                repeatable: IMAGE_DOWNLOAD.repeatable,
-            },
-            None,
-            opts,
-        )?;
+        let mut call = self.prepare(&IMAGE_DOWNLOAD, &PathArgs::url(url), None, opts)?;
         call.path = crate::text::split_once(url, "?")
             .map_or(url, |(p, _)| p)
             .to_owned();

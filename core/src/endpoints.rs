@@ -42,9 +42,10 @@ impl<R> Endpoint<R> {
     /// The path with `{id}` filled in and `args.query` appended.
     #[inline]
     pub fn path_with(&self, args: &PathArgs<'_>) -> String {
-        let mut path = match args.id {
-            Some(id) => crate::text::replace(self.path, "{id}", id.as_str()),
-            None => self.path.to_owned(),
+        let mut path = match (args.id, args.url) {
+            (Some(id), _) => crate::text::replace(self.path, "{id}", id.as_str()),
+            (None, Some(url)) => crate::text::replace(self.path, "{url}", url),
+            (None, None) => self.path.to_owned(),
         };
         path.push_str(&args.query);
         path
@@ -68,12 +69,14 @@ pub enum Host {
 #[derive(Debug)]
 pub struct ImageBytes;
 
-/// What fills an endpoint's path: the job id for `{id}` and a query string (`?type=image`, or
-/// empty).
+/// What fills an endpoint's path: the job id for `{id}`, the URL for `{url}`, and a query
+/// string (`?type=image`, or empty).
 #[derive(Default)]
 pub struct PathArgs<'a> {
     /// The job id, for a path with `{id}`.
     pub id: Option<&'a JobId>,
+    /// A whole URL, for the path `{url}` (an image's).
+    pub url: Option<&'a str>,
     /// The query string, with its `?`, or empty.
     pub query: String,
 }
@@ -84,7 +87,16 @@ impl<'a> PathArgs<'a> {
     pub fn job(id: &'a JobId) -> PathArgs<'a> {
         PathArgs {
             id: Some(id),
-            query: String::new(),
+            ..PathArgs::default()
+        }
+    }
+
+    /// The arguments of an endpoint whose path is a whole URL.
+    #[inline]
+    pub fn url(url: &'a str) -> PathArgs<'a> {
+        PathArgs {
+            url: Some(url),
+            ..PathArgs::default()
         }
     }
 }
@@ -206,10 +218,14 @@ mod tests {
             "/v2/generate/status/5a5ba3f5-8a2d-4a77-8c9f-3f7d3bc0d8a1"
         );
         let args = PathArgs {
-            id: None,
             query: "?type=image".into(),
+            ..PathArgs::default()
         };
         assert_eq!(MODELS.path_with(&args), "/v2/status/models?type=image");
+        assert_eq!(
+            IMAGE_DOWNLOAD.path_with(&PathArgs::url("https://r2.example/x.webp?sig=1")),
+            "https://r2.example/x.webp?sig=1"
+        );
     }
 
     #[test]
