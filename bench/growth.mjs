@@ -9,7 +9,7 @@
 //             sends it and answers an existing model;
 //   model     plus, as that endpoint's answer, one more wire model of 10 fields (numbers,
 //             strings, a flag, optional ones and a list), defined once with serde and tsify
-//             and converted by the derived FromJs/ToJs;
+//             and checked against its derived Shape (an answer that passes through);
 //   serde     the crate with getImageStatus converting its answer with serde-wasm-bindgen
 //             (from_value, to_value) instead of the derived converters: why the module does
 //             not use it for conversions.

@@ -13,10 +13,10 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { root, resultsDir, rel, environment, bytes, progress, requireBuild, flags, table, wasmSections, mainOf } from './lib.mjs';
 
-// The CI budget: a guard against regressions, set just above today's build (77 KB). The
-// target of the performance issue is 50 KB (51,200 bytes), which this SDK does not meet yet:
-// see bench/README.md ("Bundle size") for where the bytes go and what it would take.
-export const BUDGET = 80 * 1024;
+// The CI budget: a guard against regressions, today's build (78,645 B) plus 3 %. The target
+// of the performance issue is 50 KB (51,200 bytes), which this SDK does not meet: see
+// bench/README.md ("Bundle size") for where the bytes go and what it would take.
+export const BUDGET = 81_005;
 export const TARGET = 51200;
 
 const gz = (buf) => gzipSync(buf, { level: 9 }).length;
