@@ -418,3 +418,18 @@ mod tests {
         assert_eq!(made, concrete);
     }
 }
+
+/// An API error of `status`, `rc` and `Retry-After`, with no message: for the tests of the
+/// modules that decide on errors.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+pub(crate) fn test_api_error(status: u16, rc: Option<&str>, retry_after_ms: Option<f64>) -> Error {
+    Error::Api(Box::new(ApiError {
+        status,
+        rc: rc.map(str::to_owned),
+        message: String::new(),
+        errors: None,
+        method: "GET",
+        path: "/".into(),
+        retry_after_ms,
+    }))
+}

@@ -250,7 +250,7 @@ pub fn faulted_error(id: &JobId, message: String) -> Error {
 mod tests {
     use super::*;
     use crate::decode::DecodeError;
-    use crate::error::{ApiError, Cause};
+    use crate::error::Cause;
 
     const ID: &str = "5a5ba3f5-8a2d-4a77-8c9f-3f7d3bc0d8a1";
 
@@ -284,15 +284,7 @@ mod tests {
     }
 
     fn api(status: u16, rc: Option<&str>) -> Error {
-        Error::Api(Box::new(ApiError {
-            status,
-            rc: rc.map(str::to_owned),
-            message: String::new(),
-            errors: None,
-            method: "GET",
-            path: String::new(),
-            retry_after_ms: None,
-        }))
+        crate::error::test_api_error(status, rc, None)
     }
 
     #[test]

@@ -350,7 +350,7 @@ impl<K: JobKind, H: JobHost<K>> Job<'_, K, H> {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::error::{ApiError, Cause, JobFailure};
+    use crate::error::{Cause, JobFailure};
     use crate::job::ImageJob;
     use crate::models::{
         ImageGenerateAsyncResponse, ImageGenerateCheckResponse, ImageGenerateStatusResponse,
@@ -410,15 +410,7 @@ mod tests {
     }
 
     fn api(status: u16, rc: Option<&str>) -> Error {
-        Error::Api(Box::new(ApiError {
-            status,
-            rc: rc.map(str::to_owned),
-            message: String::new(),
-            errors: None,
-            method: "GET",
-            path: String::new(),
-            retry_after_ms: None,
-        }))
+        crate::error::test_api_error(status, rc, None)
     }
 
     /// A scripted host: answers from queues, a clock that sleeps advance, and a log.

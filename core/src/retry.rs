@@ -61,19 +61,8 @@ pub fn retry_delay_ms(error: &Error, attempt: u32, windows_ms: (f64, f64), rando
 mod tests {
     use super::*;
     use crate::decode::DecodeError;
-    use crate::error::ApiError;
 
-    fn api(status: u16, rc: Option<&str>, retry_after_ms: Option<f64>) -> Error {
-        Error::Api(Box::new(ApiError {
-            status,
-            rc: rc.map(str::to_owned),
-            message: String::new(),
-            errors: None,
-            method: "GET",
-            path: "/".into(),
-            retry_after_ms,
-        }))
-    }
+    use crate::error::test_api_error as api;
 
     #[test]
     fn what_is_retried() {
