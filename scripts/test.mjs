@@ -94,8 +94,12 @@ async function stage(name, fn) {
 // WASM_BINDGEN_TEST_TIMEOUT: the browser runner gives a whole test binary 20 s by default, and
 // the client tests (which wait out real rate-limit windows) come close to that on a loaded
 // 2-core machine; a run cut short there fails with "might have timed out".
+//
+// CARGO_PROFILE_DEV_DEBUG=0: without debug info a test module is a few megabytes instead of
+// over twenty, which the browser stages fetch from the runner's server and compile before the
+// first test; a load that slow was seen to run past the timeout.
 const wasmTest = (env) => run('cargo', ['test', '--target', 'wasm32-unknown-unknown'], {
-  env: { HORDE_SIM_URL: SIM_URL, CHROMEDRIVER: '/usr/bin/chromedriver', WASM_BINDGEN_TEST_TIMEOUT: '120', ...env },
+  env: { HORDE_SIM_URL: SIM_URL, CHROMEDRIVER: '/usr/bin/chromedriver', WASM_BINDGEN_TEST_TIMEOUT: '120', CARGO_PROFILE_DEV_DEBUG: '0', ...env },
 });
 
 await stage('setup', async () => {
