@@ -21,12 +21,44 @@ use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
-#[wasm_bindgen(
-    inline_js = "export function parse(s) { return JSON.parse(s); } export function text(v) { return JSON.stringify(v); }"
-)]
+// One snippet for all the JavaScript helpers: each snippet is one more module the browser
+// fetches from the test runner's server before the first test.
+#[wasm_bindgen(inline_js = r#"
+export function parse(s) { return JSON.parse(s); }
+export function text(v) { return JSON.stringify(v); }
+// A JavaScript value written as JavaScript (so it can hold `undefined`, which JSON cannot).
+export function value(src) { return new Function('return ' + src)(); }
+// The fixture and variants of it: every field, at the top and one level down (in objects and
+// in an array's first item), replaced by a value of each JSON type, a lone surrogate, or left out.
+export function variants(json) {
+  const bad = [null, 'x', '\uD800', 1.5, -1, 4294967296, true, [], {}, [1], undefined];
+  const out = [json];
+  const walk = (root, node, depth) => {
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      if (node.length) walk(root, node[0], depth);
+      return;
+    }
+    for (const k of Object.keys(node)) {
+      const keep = node[k];
+      for (const b of bad) {
+        if (b === undefined) delete node[k]; else node[k] = b;
+        out.push(JSON.stringify(root));
+        node[k] = keep;
+      }
+      if (depth < 2) walk(root, keep, depth + 1);
+    }
+  };
+  const root = JSON.parse(json);
+  walk(root, root, 1);
+  return out;
+}
+"#)]
 extern "C" {
     fn parse(s: &str) -> JsValue;
     fn text(v: &JsValue) -> String;
+    fn value(src: &str) -> JsValue;
+    fn variants(json: &str) -> Vec<String>;
 }
 
 /// Decodes through the models' serde derives (serde-wasm-bindgen), with the failing path.
@@ -356,45 +388,6 @@ fn converter_keys_are_the_declared_fields() {
     keys_match::<UserDetails>(UserDetails::KEYS);
     keys_match::<horde_wasm::client::ClientOptions>(horde_wasm::client::ClientOptions::KEYS);
     keys_match::<horde_wasm::client::RequestOptions>(horde_wasm::client::RequestOptions::KEYS);
-}
-
-#[wasm_bindgen(inline_js = r#"
-// The fixture and variants of it: every field, at the top and one level down (in objects and
-// in an array's first item), replaced by a value of each JSON type, a lone surrogate, or left out.
-export function variants(json) {
-  const bad = [null, 'x', '\uD800', 1.5, -1, 4294967296, true, [], {}, [1], undefined];
-  const out = [json];
-  const walk = (root, node, depth) => {
-    if (node === null || typeof node !== 'object') return;
-    if (Array.isArray(node)) {
-      if (node.length) walk(root, node[0], depth);
-      return;
-    }
-    for (const k of Object.keys(node)) {
-      const keep = node[k];
-      for (const b of bad) {
-        if (b === undefined) delete node[k]; else node[k] = b;
-        out.push(JSON.stringify(root));
-        node[k] = keep;
-      }
-      if (depth < 2) walk(root, keep, depth + 1);
-    }
-  };
-  const root = JSON.parse(json);
-  walk(root, root, 1);
-  return out;
-}
-"#)]
-extern "C" {
-    fn variants(json: &str) -> Vec<String>;
-}
-
-#[wasm_bindgen(
-    inline_js = "export function value(src) { return new Function('return ' + src)(); }"
-)]
-extern "C" {
-    /// A JavaScript value written as JavaScript (so it can hold `undefined`, which JSON cannot).
-    fn value(src: &str) -> JsValue;
 }
 
 /// `src` read through `T`'s shape and through its struct gives the same outcome.
