@@ -74,9 +74,13 @@ export function discard(x) {
   }
 }
 
-/** Milliseconds since the epoch. */
+/**
+ * Whole milliseconds on a clock that only moves forward (`performance.now()`): pacing,
+ * retries, deadlines and elapsed times are intervals, and a wall clock set back or forward
+ * moves none of them.
+ */
 export function now() {
-  return Date.now();
+  return Math.floor(performance.now());
 }
 
 /**

@@ -14,7 +14,7 @@ pub use horde_core::js::message_of;
 
 #[wasm_bindgen(module = "/js/runtime.js")]
 extern "C" {
-    /// Milliseconds since the epoch.
+    /// Whole milliseconds on a monotonic clock (`performance.now()`), for intervals only.
     pub fn now() -> f64;
     #[wasm_bindgen(js_name = sleep)]
     fn sleep_js(ms: f64, signal: &JsValue) -> Promise;

@@ -410,7 +410,8 @@ fn api_error(
         // The Horde's limiter puts its window's Retry-After on every answer; it is advice only
         // on a rate limit (429) or an unavailable server (503).
         retry_after_ms: if status == 429 || status == 503 {
-            js::header(response, "retry-after").and_then(|v| parse_retry_after(&v, js::now()))
+            js::header(response, "retry-after")
+                .and_then(|v| parse_retry_after(&v, js_sys::Date::now()))
         } else {
             None
         },

@@ -43,7 +43,7 @@ pub trait JobHost<K: JobKind> {
     async fn cancel(&mut self, id: &JobId) -> Result<K::Status, Error>;
     /// Waits `ms`; `false` if the job was stopped first.
     async fn sleep(&mut self, ms: f64) -> bool;
-    /// Milliseconds on the host's clock.
+    /// Milliseconds on the host's monotonic clock (only intervals are taken from it).
     fn now(&self) -> f64;
     /// Whether the job was stopped (the caller aborted, or its timeout ran out).
     fn stopped(&self) -> bool;

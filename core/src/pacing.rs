@@ -1,5 +1,6 @@
 //! Client-side pacing under the Horde's rate limits. Pure logic over a clock passed in, so it is
-//! tested natively; the transport feeds it `Date.now()` and sleeps for what it returns.
+//! tested natively; the transport feeds it a monotonic clock (`performance.now()`, so a wall
+//! clock set back or forward does not move it) and sleeps for what it returns.
 //!
 //! The server counts requests in **fixed windows** per client IP, method and path, query string
 //! excluded (so per job id for check, status and delete; API.md §7). A sliding log that never

@@ -418,10 +418,14 @@ for (const [name, label] of [
   test(`abort while ${label}: the abort still rejects promptly, with cancelError`, async () => {
     const r = await probes[name];
     table.add(`abort while ${label}`, r ? r.settled : `not settled after ${PROBE_DEADLINE_MS / 1000} s`,
-      r ? r.msAfterAbort : PROBE_DEADLINE_MS, 'the cancel has an 8 s budget');
+      r ? r.msAfterAbort : PROBE_DEADLINE_MS,
+      `the cancel has an 8 s budget${r?.stalledMs ? `; the probe process stalled ${r.stalledMs} ms` : ''}`);
     assert.ok(r, `generateImages had not rejected ${PROBE_DEADLINE_MS / 1000} s after the abort (probe ${name})`);
     assert.match(r.settled, /^HordeAbortError .*cancelError/);
-    assert.ok(r.msAfterAbort < 12000, `rejected ${r.msAfterAbort} ms after the abort`);
+    // Time the probe process could not run at all (a loaded or paused machine) is not the
+    // client's: it is reported, and left out of the bound.
+    assert.ok(r.msAfterAbort - r.stalledMs < 12000,
+      `rejected ${r.msAfterAbort} ms after the abort (${r.stalledMs} ms of it stalled)`);
   });
 }
 

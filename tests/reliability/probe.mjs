@@ -1,6 +1,8 @@
 // A scenario run in a process of its own, for the fault tests whose outcome may take minutes
 // (the parent kills this process at its deadline, timers and all). Prints one JSON line:
-// { scenario, settled, error, cancelError, msAfterAbort }.
+// { scenario, settled, error, cancelError, msAfterAbort, stalledMs }: times on the monotonic
+// clock; `stalledMs` is how long, after the abort, this process's timers ran late by more than
+// 100 ms at a time (a machine too busy to run it, or paused), which no client code can shorten.
 //
 //   node tests/reliability/probe.mjs cancel-429     abort a job while every DELETE answers 429
 //   node tests/reliability/probe.mjs cancel-hang    abort a job while every DELETE hangs
@@ -25,11 +27,19 @@ sim.addFault({ method: 'DELETE', path: '/v2/generate/status/', times: 0, ...dele
 const c = client(sim);
 const ac = new AbortController();
 let abortedAt = 0;
+// A 50 ms ticker: each gap beyond 150 ms is time the process could not run.
+let stalledMs = 0;
+let tick = performance.now();
+const ticker = setInterval(() => {
+  const t = performance.now();
+  if (abortedAt) stalledMs += Math.max(0, t - tick - 150);
+  tick = t;
+}, 50);
 const outcome = await settle(c.generateImages({ prompt: 'cancel me' }, {
   signal: ac.signal,
   onProgress: () => {
     if (!abortedAt) {
-      abortedAt = Date.now();
+      abortedAt = performance.now();
       ac.abort();
     }
   },
@@ -38,8 +48,10 @@ const result = {
   scenario,
   settled: describe(outcome),
   cancelError: outcome.error?.cancelError?.message,
-  msAfterAbort: Date.now() - abortedAt,
+  msAfterAbort: Math.round(performance.now() - abortedAt),
+  stalledMs: Math.round(stalledMs),
 };
+clearInterval(ticker);
 console.log(JSON.stringify(result));
 await sim.close();
 process.exit(0);
