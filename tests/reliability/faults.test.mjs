@@ -92,9 +92,9 @@ afterEach(async () => {
 
 /** Runs `fn`, records its outcome in the table, and checks that it is typed. */
 async function run(scenario, fn, note = '') {
-  const t0 = Date.now();
+  const t0 = performance.now();
   const outcome = await settle(fn());
-  table.add(scenario, describe(outcome), Date.now() - t0, note);
+  table.add(scenario, describe(outcome), performance.now() - t0, note);
   if (!outcome.ok) assert.ok(outcome.error instanceof HordeError, `${scenario}: untyped ${outcome.error?.stack}`);
   return outcome;
 }
@@ -158,10 +158,10 @@ test('429 without rc, without Retry-After: waited out (the route window) and ret
   const id = pool[0];
   sim.addFault({ fault: '429', method: 'GET', path: `/v2/generate/check/${id}`, times: 1 });
   const limited = c.stats.rateLimited;
-  const t0 = Date.now();
+  const t0 = performance.now();
   const ok = await run('429 no rc, no Retry-After, once on GET check', () => c.checkImage(id));
   assert.ok(ok.ok);
-  assert.ok(Date.now() - t0 >= 1000, 'waited for the 1 s window');
+  assert.ok(performance.now() - t0 >= 1000, 'waited for the 1 s window');
   assert.equal(c.stats.rateLimited, limited + 1);
   // With no retry left it is a typed rate-limit error without retryAfterMs.
   sim.addFault({ fault: '429', method: 'GET', path: `/v2/generate/check/${id}`, times: 1 });
@@ -174,16 +174,16 @@ test('429 without rc, without Retry-After: waited out (the route window) and ret
 test('429 without rc, with Retry-After: honoured; one over the 60 s cap fails at once', async () => {
   const id = takeJob();
   sim.addFault({ fault: '429', method: 'GET', path: `/v2/generate/status/${id}`, times: 1, retryAfter: 1 });
-  const t0 = Date.now();
+  const t0 = performance.now();
   const ok = await run('429 no rc, Retry-After 1, once on GET status', () => c.getImageStatus(id));
   assert.ok(ok.ok);
-  assert.ok(Date.now() - t0 >= 1000, 'Retry-After honoured');
+  assert.ok(performance.now() - t0 >= 1000, 'Retry-After honoured');
   sim.addFault({ fault: '429', method: 'GET', path: `/v2/generate/check/${id}`, times: 1, retryAfter: 120 });
-  const t1 = Date.now();
+  const t1 = performance.now();
   const bad = await run('429 no rc, Retry-After 120 (over the cap)', () => c.checkImage(id));
   assert.ok(bad.error instanceof HordeRateLimitError);
   assert.equal(bad.error.retryAfterMs, 120000);
-  assert.ok(Date.now() - t1 < 5000, 'not waited for');
+  assert.ok(performance.now() - t1 < 5000, 'not waited for');
 });
 
 test('429 with rc TooManyPrompts, with and without Retry-After: never retried by submitImage', async () => {
@@ -203,13 +203,13 @@ test('429 with rc TooManyPrompts, with and without Retry-After: never retried by
     { status: 429, headers: { 'Content-Type': 'application/json', 'Retry-After': '2' } },
   )));
   const fc = client(sim, { fetch: fake });
-  const t0 = Date.now();
+  const t0 = performance.now();
   const bad2 = await run('429 rc TooManyPrompts, Retry-After 2, on submitImage', () => fc.submitImage({ prompt: 'too many', params: SMALL }));
   assert.ok(bad2.error instanceof HordeRateLimitError);
   assert.equal(bad2.error.rc, 'TooManyPrompts');
   assert.equal(bad2.error.retryAfterMs, 2000);
   assert.equal(fake.calls.filter((x) => x.method === 'POST').length, 1, 'not retried');
-  assert.ok(Date.now() - t0 < 1000, 'not waited for');
+  assert.ok(performance.now() - t0 < 1000, 'not waited for');
   assert.ok((await fc.heartbeat()).message, 'that client keeps working too');
 });
 
@@ -283,11 +283,11 @@ test('an answer slower than the timeout', async () => {
   const ok = await run('slow (2 s) once on GET check, timeoutMs 300', () => c.checkImage(id, { timeoutMs: 300 }));
   assert.ok(ok.ok);
   sim.addFault({ fault: 'slow', method: 'GET', path: `/v2/generate/check/${id}`, times: 1, delayMs: 2000 });
-  const t0 = Date.now();
+  const t0 = performance.now();
   const bad = await run('slow (2 s), timeoutMs 300, maxRetries 0', () => c.checkImage(id, { timeoutMs: 300, maxRetries: 0 }));
   assert.ok(bad.error instanceof HordeTimeoutError);
   assert.equal(bad.error.timeoutMs, 300);
-  assert.ok(Date.now() - t0 < 1500);
+  assert.ok(performance.now() - t0 < 1500);
 });
 
 test('submitImage and estimateKudos take the per-call timeoutMs and maxRetries, not only the client defaults', async () => {
@@ -307,12 +307,12 @@ test('submitImage and estimateKudos take the per-call timeoutMs and maxRetries, 
   await new Promise((r) => setTimeout(r, 1500));
   const before = new Set(sim.jobs().map((j) => j.id));
   sim.addFault({ fault: 'slow', method: 'POST', path: '/v2/generate/async', times: 1, delayMs: 2500 });
-  const t0 = Date.now();
+  const t0 = performance.now();
   const slow = await run('slow (2.5 s) submitImage, timeoutMs 400', () =>
     c.submitImage({ prompt: 'too slow for me', params: SMALL }, { timeoutMs: 400 }));
   assert.ok(slow.error instanceof HordeTimeoutError, describe(slow));
   assert.equal(slow.error.timeoutMs, 400);
-  assert.ok(Date.now() - t0 < 2000, 'the caller was not kept waiting for the answer');
+  assert.ok(performance.now() - t0 < 2000, 'the caller was not kept waiting for the answer');
   // The answer still came, and the job it created was cancelled (the guard): nothing runs unseen.
   const created = await until(() => sim.jobs().filter((j) => !before.has(j.id)).at(0), { timeout: 10000, what: 'the late job' });
   await until(() => sim.job(created.id).cancelled, { timeout: 10000, what: 'the late job cancelled' });
@@ -396,9 +396,9 @@ for (const [fault, cls] of [['500', HordeServerError], ['502-html', HordeServerE
     const bad = await run(`abort while every DELETE fails (${fault})`, () =>
       c.generateImages({ prompt: 'uncancellable', params: SMALL }, {
         signal: ac.signal,
-        onProgress: () => { if (!abortedAt) { abortedAt = Date.now(); ac.abort(); } },
+        onProgress: () => { if (!abortedAt) { abortedAt = performance.now(); ac.abort(); } },
       }));
-    const took = Date.now() - abortedAt;
+    const took = performance.now() - abortedAt;
     assert.ok(bad.error instanceof HordeAbortError, describe(bad));
     assert.ok(bad.error.jobId);
     assert.ok(bad.error.cancelError instanceof cls, describe({ error: bad.error.cancelError }));
@@ -495,10 +495,10 @@ test('abort in the download phase', async () => {
   const st = await c.generateImages({ prompt: 'download me', params: SMALL });
   const g = st.generations[0];
   sim.addFault({ fault: 'slow', method: 'GET', path: `/r2/${g.id}`, delayMs: 2000, times: 1 });
-  const t0 = Date.now();
+  const t0 = performance.now();
   const bad = await run('abort during downloadImage', () => c.downloadImage(g, { signal: AbortSignal.timeout(100) }));
   assert.ok(bad.error instanceof HordeAbortError);
-  assert.ok(Date.now() - t0 < 1500);
+  assert.ok(performance.now() - t0 < 1500);
   const pre = await run('downloadImage with an aborted signal', () => c.downloadImage(g, { signal: AbortSignal.abort() }));
   assert.ok(pre.error instanceof HordeAbortError);
   const ok = await run('downloadImage after the aborts', () => c.downloadImage(g));
