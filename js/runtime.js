@@ -74,13 +74,18 @@ export function discard(x) {
   }
 }
 
+// `performance.now()` where the platform has it (browsers, workers, Node 16+), else `Date.now()`.
+const clock = typeof performance === 'object' && performance !== null && typeof performance.now === 'function'
+  ? () => performance.now()
+  : () => Date.now();
+
 /**
  * Whole milliseconds on a clock that only moves forward (`performance.now()`): pacing,
  * retries, deadlines and elapsed times are intervals, and a wall clock set back or forward
  * moves none of them.
  */
 export function now() {
-  return Math.floor(performance.now());
+  return Math.floor(clock());
 }
 
 /**
